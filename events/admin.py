@@ -1,0 +1,252 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db import IntegrityError, transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Chairmanship,
+    Delegation,
+    DelegationMember,
+    FeedToken,
+    Meeting,
+    NetworkCity,
+    OutcomeDocument,
+    Person,
+    Series,
+    Session,
+    Venue,
+)
+
+
+class YearListFilter(admin.SimpleListFilter):
+    title = _("year")
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = Meeting.objects.dates("start_date", "year", order="DESC")
+        return [(str(d.year), str(d.year)) for d in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(start_date__year=int(self.value()))
+        return queryset
+
+
+class SessionInline(admin.StackedInline):
+    model = Session
+    extra = 0
+    fields = [
+        ("title", "title_id"),
+        ("kind", "status", "access", "show_as_closed"),
+        ("starts_on", "ends_on"),
+        ("start", "end"),
+        ("mode", "venue", "room"),
+        ("join_url", "join_passcode"),
+        "description",
+    ]
+    autocomplete_fields = ["venue"]
+    show_change_link = True
+
+
+class DocumentInline(admin.TabularInline):
+    model = OutcomeDocument
+    extra = 0
+    fields = ["title", "kind", "status", "adopted_on", "url", "file", "language"]
+
+
+class DelegationInline(admin.TabularInline):
+    model = Delegation
+    extra = 0
+    fields = ["country", "organisation", "note"]
+    show_change_link = True
+
+
+class DuplicateEditionForm(forms.Form):
+    shift_days = forms.IntegerField(
+        label=_("Move sessions by (days)"),
+        min_value=-3660,
+        max_value=3660,
+        initial=365,
+        help_text=_("Dates of the copy and all its sessions are moved by this many days."),
+    )
+
+
+@admin.register(Meeting)
+class MeetingAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "series", "ordinal", "start_date", "end_date", "mode", "status", "access", "host_country"]
+    list_filter = ["series", YearListFilter, "mode", "status", "access", "host_country"]
+    search_fields = ["title", "title_id", "theme", "slug", "series__name", "series__abbreviation"]
+    date_hierarchy = "start_date"
+    autocomplete_fields = ["series", "venue", "parent"]
+    prepopulated_fields = {"slug": ["title"]}
+    list_select_related = ["series"]
+    readonly_fields = ["revision", "created", "updated"]
+    inlines = [SessionInline, DocumentInline, DelegationInline]
+    actions = ["duplicate_as_next_edition"]
+    fieldsets = [
+        (None, {"fields": [("title", "title_id"), "slug", ("series", "ordinal", "parent")]}),
+        (
+            _("When and where"),
+            {"fields": [("start_date", "end_date"), ("venue", "timezone"), ("host_country", "chair_country")]},
+        ),
+        (
+            _("Details"),
+            {
+                "fields": [
+                    "theme",
+                    ("mode", "status", "access"),
+                    "participant_count",
+                    "official_url",
+                    "description",
+                    "source_note",
+                ]
+            },
+        ),
+        (_("Record"), {"fields": [("revision", "created", "updated")], "classes": ["collapse"]}),
+    ]
+
+    @admin.action(description=_("Duplicate as next edition"), permissions=["add"])
+    def duplicate_as_next_edition(self, request, queryset):
+        form = DuplicateEditionForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            created = []
+            try:
+                with transaction.atomic():
+                    for meeting in queryset.prefetch_related("sessions"):
+                        created.append(meeting.duplicate_as_next_edition(shift_days=form.cleaned_data["shift_days"]))
+            except (IntegrityError, forms.ValidationError) as error:
+                message = "; ".join(getattr(error, "messages", [str(error)]))
+                self.message_user(request, _("Nothing was copied: %(error)s") % {"error": message}, messages.ERROR)
+                return None
+            self.message_user(
+                request,
+                ngettext("Created %(count)d next edition.", "Created %(count)d next editions.", len(created))
+                % {"count": len(created)},
+                messages.SUCCESS,
+            )
+            if len(created) == 1:
+                return redirect("admin:events_meeting_change", created[0].pk)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Duplicate as next edition"),
+            "form": form,
+            "meetings": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/events/meeting/duplicate_edition.html", context)
+
+
+@admin.register(Session)
+class SessionAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "meeting", "kind", "starts_on", "start", "mode", "status", "access"]
+    list_filter = ["kind", "mode", "status", "access", "meeting__series"]
+    search_fields = ["title", "title_id", "meeting__title"]
+    date_hierarchy = "starts_on"
+    autocomplete_fields = ["meeting", "venue"]
+    list_select_related = ["meeting"]
+    readonly_fields = ["revision", "created", "updated"]
+
+
+@admin.register(Series)
+class SeriesAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "abbreviation", "organising_body"]
+    search_fields = ["name", "name_id", "abbreviation"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Venue)
+class VenueAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "city", "country", "timezone"]
+    list_filter = ["country"]
+    search_fields = ["name", "city"]
+
+
+@admin.register(OutcomeDocument)
+class OutcomeDocumentAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "meeting", "kind", "status", "adopted_on", "language"]
+    list_filter = ["kind", "status", "language", "meeting__series"]
+    search_fields = ["title", "title_id", "meeting__title"]
+    autocomplete_fields = ["meeting", "session"]
+    list_select_related = ["meeting"]
+
+
+class DelegationMemberInline(admin.TabularInline):
+    model = DelegationMember
+    extra = 0
+    autocomplete_fields = ["person"]
+    filter_horizontal = ["sessions"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "sessions":
+            delegation_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            delegation = Delegation.objects.filter(pk=delegation_id).first() if delegation_id else None
+            kwargs["queryset"] = (
+                Session.objects.filter(meeting=delegation.meeting_id) if delegation else Session.objects.none()
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(Delegation)
+class DelegationAdmin(SimpleHistoryAdmin):
+    list_display = ["country", "meeting", "organisation"]
+    list_filter = ["country", "meeting__series"]
+    search_fields = ["meeting__title", "organisation", "members__person__name"]
+    autocomplete_fields = ["meeting"]
+    list_select_related = ["meeting"]
+    inlines = [DelegationMemberInline]
+
+
+@admin.register(Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "country", "position"]
+    list_filter = ["country"]
+    search_fields = ["name", "position"]
+
+
+@admin.register(Chairmanship)
+class ChairmanshipAdmin(admin.ModelAdmin):
+    list_display = ["body", "year", "country"]
+    list_filter = ["body"]
+
+
+@admin.register(NetworkCity)
+class NetworkCityAdmin(admin.ModelAdmin):
+    list_display = ["name", "country", "series", "joined"]
+    list_filter = ["series", "country"]
+    search_fields = ["name"]
+
+
+@admin.register(FeedToken)
+class FeedTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "created", "last_used", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "user__username", "prefix"]
+    readonly_fields = ["prefix", "created", "last_used"]
+    fields = ["user", "name", "prefix", "created", "last_used", "revoked_at"]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            token, secret = FeedToken.issue(user=obj.user, name=obj.name)
+            obj.pk = token.pk
+            obj.token_hash, obj.prefix = token.token_hash, token.prefix
+            obj._state.adding = False
+            feed_url = request.build_absolute_uri(f"/feeds/private/{secret}.ics")
+            self.message_user(
+                request,
+                _("Token created. Copy the feed address now, it is not shown again: %(url)s") % {"url": feed_url},
+                messages.WARNING,
+            )
+            return
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Revoke selected tokens"))
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            token.revoke()

@@ -1,0 +1,3 @@
+"""iCalendar feed views (issue: calendar feeds)."""
+
+urlpatterns = []

@@ -1,0 +1,146 @@
+"""The one set of filters shared by the HTML list, the API and the calendar feeds.
+
+Parameter names are the public contract: `series`, `country`, `mode`,
+`status`, `from`, `to`, `q`. None is called `format`: DRF reserves it.
+"""
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from .models import Meeting, Mode, OutcomeDocument, Series, Session, Status
+
+EARLIEST = dt.date(1967, 1, 1)  # ASEAN was founded in 1967.
+LATEST = dt.date(2100, 12, 31)
+MAX_QUERY_LENGTH = 200
+
+
+class DateRangeForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from"), cleaned.get("to")
+        for name in ("from", "to"):
+            value = cleaned.get(name)
+            if value and not (EARLIEST <= value <= LATEST):
+                self.add_error(name, _("Dates must lie between 1967 and 2100."))
+        if start and end and end < start:
+            self.add_error("to", _("The end of the date range is before its start."))
+        return cleaned
+
+
+class SearchFilter(django_filters.CharFilter):
+    def __init__(self, *args, search_fields=(), **kwargs):
+        self.search_fields = search_fields
+        kwargs.setdefault("max_length", MAX_QUERY_LENGTH)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        words = value.split() if value else []
+        for word in words[:10]:
+            condition = Q()
+            for field in self.search_fields:
+                condition |= Q(**{f"{field}__icontains": word})
+            qs = qs.filter(condition)
+        return qs
+
+
+class CountryFilter(django_filters.ChoiceFilter):
+    def __init__(self, *args, fields=(), **kwargs):
+        self.country_fields = fields
+        kwargs.setdefault("choices", list(countries))
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        condition = Q()
+        for field in self.country_fields:
+            condition |= Q(**{field: value})
+        return qs.filter(condition)
+
+
+def _uppercase_country(data):
+    if data is not None and "country" in data:
+        data = data.copy()
+        data["country"] = data["country"].upper()
+    return data
+
+
+class _BaseFilterSet(django_filters.FilterSet):
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(_uppercase_country(data), *args, **kwargs)
+
+
+def _date_filters(start_field, end_field):
+    """`from`/`to` select items that overlap the range, so a meeting running into it counts."""
+    return {
+        "from": django_filters.DateFilter(field_name=end_field, lookup_expr="gte", label=_("From")),
+        "to": django_filters.DateFilter(field_name=start_field, lookup_expr="lte", label=_("To")),
+    }
+
+
+class MeetingFilter(_BaseFilterSet):
+    series = django_filters.ModelMultipleChoiceFilter(
+        queryset=Series.objects.all(), to_field_name="slug", label=_("Series")
+    )
+    country = CountryFilter(fields=("host_country", "venue__country"), label=_("Country"))
+    mode = django_filters.MultipleChoiceFilter(choices=Mode.choices, label=_("Format"))
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
+    q = SearchFilter(
+        search_fields=("title", "title_id", "theme", "series__name", "series__abbreviation", "venue__city"),
+        label=_("Search"),
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["series", "country", "mode", "status", "from", "to", "q"]
+        form = DateRangeForm
+
+    # `from` is a Python keyword, so these two cannot be written as attributes.
+    locals().update(_date_filters("start_date", "end_date"))
+
+
+class SessionFilter(_BaseFilterSet):
+    """The planner's filters applied to sessions: meeting-level facets come from the meeting."""
+
+    series = django_filters.ModelMultipleChoiceFilter(
+        field_name="meeting__series", queryset=Series.objects.all(), to_field_name="slug", label=_("Series")
+    )
+    country = CountryFilter(
+        fields=("meeting__host_country", "meeting__venue__country", "venue__country"), label=_("Country")
+    )
+    mode = django_filters.MultipleChoiceFilter(choices=Mode.choices, label=_("Format"))
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
+    meeting = django_filters.CharFilter(field_name="meeting__slug", label=_("Meeting"), max_length=150)
+    q = SearchFilter(
+        search_fields=("title", "title_id", "meeting__title", "meeting__title_id", "meeting__series__name"),
+        label=_("Search"),
+    )
+
+    class Meta:
+        model = Session
+        fields = ["series", "country", "mode", "status", "meeting", "from", "to", "q"]
+        form = DateRangeForm
+
+    locals().update(_date_filters("starts_on", "ends_on"))
+
+
+class DocumentFilter(_BaseFilterSet):
+    series = django_filters.ModelMultipleChoiceFilter(
+        field_name="meeting__series", queryset=Series.objects.all(), to_field_name="slug", label=_("Series")
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=OutcomeDocument.Kind.choices, label=_("Kind"))
+    status = django_filters.MultipleChoiceFilter(choices=OutcomeDocument.DocumentStatus.choices, label=_("Status"))
+    country = CountryFilter(fields=("meeting__host_country", "meeting__venue__country"), label=_("Country"))
+    q = SearchFilter(search_fields=("title", "title_id", "summary", "meeting__title"), label=_("Search"))
+
+    class Meta:
+        model = OutcomeDocument
+        fields = ["series", "kind", "status", "country", "from", "to", "q"]
+        form = DateRangeForm
+
+    locals().update(_date_filters("meeting__start_date", "meeting__end_date"))

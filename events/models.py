@@ -1,0 +1,856 @@
+"""The calendar of ASEAN meetings.
+
+Times are stored in UTC; every meeting keeps the IANA zone it is held in so
+that pages and feeds can show venue-local time. A session whose time of day
+is not known (the sources give only the date) keeps just its local dates.
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+models.CharField.register_lookup(Length)
+
+# Shape of an IANA zone name; the full check against the tz database happens
+# in validate_timezone (the database cannot know the tz database).
+TIMEZONE_SHAPE = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
+
+
+def validate_timezone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known IANA time zone."), params={"value": value})
+
+
+class Mode(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    VIRTUAL = "virtual", _("Virtual")
+    HYBRID = "hybrid", _("Hybrid")
+
+
+class Status(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    TENTATIVE = "tentative", _("Tentative")
+    POSTPONED = "postponed", _("Postponed")
+    RESCHEDULED = "rescheduled", _("Rescheduled")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Access(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    RESTRICTED = "restricted", _("Restricted")
+    CONFIDENTIAL = "confidential", _("Confidential")
+
+
+class TimeStamped(models.Model):
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Revisioned(TimeStamped):
+    """A row whose `revision` goes up whenever a subscriber would see a change.
+
+    The revision is the iCalendar SEQUENCE and the optimistic-locking token.
+    """
+
+    revision = models.PositiveIntegerField(_("revision"), default=1, editable=False)
+
+    # Fields whose change a calendar subscriber would notice.
+    subscriber_fields: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = {
+            name: value for name, value in zip(field_names, values, strict=True) if name in cls.subscriber_fields
+        }
+        return instance
+
+    def visible_changes(self):
+        loaded = getattr(self, "_loaded", None)
+        if self.pk is None or loaded is None:
+            return []
+        return [
+            name
+            for name in self.subscriber_fields
+            if name in loaded and loaded[name] != getattr(self, self._meta.get_field(name).attname)
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.visible_changes():
+            self.revision += 1
+        super().save(*args, **kwargs)
+        self._loaded = {name: getattr(self, self._meta.get_field(name).attname) for name in self.subscriber_fields}
+
+
+class BilingualTitle(models.Model):
+    title = models.CharField(_("title (English)"), max_length=300)
+    title_id = models.CharField(_("title (Indonesian)"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def localized_title(self):
+        if get_language() == "id" and self.title_id:
+            return self.title_id
+        return self.title
+
+    def __str__(self):
+        return self.title
+
+
+# --- Reference data -------------------------------------------------------
+
+
+class Series(TimeStamped):
+    name = models.CharField(_("name (English)"), max_length=200)
+    name_id = models.CharField(_("name (Indonesian)"), max_length=200, blank=True)
+    abbreviation = models.CharField(_("abbreviation"), max_length=30, blank=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    organising_body = models.CharField(_("organising body"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    color = models.CharField(
+        _("calendar colour"),
+        max_length=30,
+        blank=True,
+        help_text=_("A CSS3 colour name (RFC 7986 COLOR), e.g. “steelblue”."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("events:series_detail", kwargs={"slug": self.slug})
+
+    @property
+    def localized_name(self):
+        if get_language() == "id" and self.name_id:
+            return self.name_id
+        return self.name
+
+
+class Venue(TimeStamped):
+    name = models.CharField(_("name"), max_length=200)
+    city = models.CharField(_("city"), max_length=100)
+    country = CountryField(_("country"))
+    timezone = models.CharField(
+        _("time zone"), max_length=64, validators=[validate_timezone], help_text=_("IANA name, e.g. Asia/Jakarta.")
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["country", "city", "name"]
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        constraints = [
+            models.CheckConstraint(condition=Q(timezone__regex=TIMEZONE_SHAPE), name="venue_timezone_shape"),
+            models.UniqueConstraint(fields=["name", "city"], name="venue_unique_name_city"),
+        ]
+
+    def __str__(self):
+        return self.name if self.name == self.city else f"{self.name}, {self.city}"
+
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # LOCATION in every feed event held here changes with the venue.
+        Meeting.objects.filter(venue=self).update(revision=F("revision") + 1)
+        Session.objects.filter(venue=self).update(revision=F("revision") + 1)
+
+
+class Chairmanship(TimeStamped):
+    class Body(models.TextChoices):
+        ASEAN = "asean", _("ASEAN")
+        ASCN = "ascn", _("ASEAN Smart Cities Network")
+
+    body = models.CharField(_("body"), max_length=10, choices=Body.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    country = CountryField(_("chair"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["body", "year"]
+        verbose_name = _("chairmanship")
+        verbose_name_plural = _("chairmanships")
+        constraints = [
+            models.UniqueConstraint(fields=["body", "year"], name="chairmanship_unique_body_year"),
+            models.CheckConstraint(condition=Q(year__gte=1967, year__lte=2100), name="chairmanship_year_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_body_display()} {self.year}: {self.country.name}"
+
+    def get_absolute_url(self):
+        return reverse("events:series_list")
+
+
+class NetworkCity(TimeStamped):
+    """A city in a network such as the ASEAN Smart Cities Network."""
+
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="cities", verbose_name=_("network"))
+    name = models.CharField(_("city"), max_length=100)
+    country = CountryField(_("country"))
+    joined = models.PositiveSmallIntegerField(_("joined in"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["country", "name"]
+        verbose_name = _("network city")
+        verbose_name_plural = _("network cities")
+        constraints = [models.UniqueConstraint(fields=["series", "name", "country"], name="networkcity_unique")]
+
+    def __str__(self):
+        return f"{self.name} ({self.country.code})"
+
+    def get_absolute_url(self):
+        return self.series.get_absolute_url()
+
+
+class Person(TimeStamped):
+    name = models.CharField(_("name"), max_length=200)
+    country = CountryField(_("country"))
+    position = models.CharField(_("position"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("events:delegation_detail", kwargs={"country": self.country.code})
+
+
+# --- Meetings and sessions -------------------------------------------------
+
+
+class MeetingQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(access=Access.PUBLIC)
+
+    def visible_to(self, user):
+        """The one place that decides which meetings a user may see."""
+        return self.filter(access__in=visible_access_levels(user))
+
+    def upcoming(self, today=None):
+        today = today or timezone.localdate()
+        return self.filter(end_date__gte=today)
+
+    def with_schedule(self):
+        return self.select_related("series", "venue", "parent", "parent__series").prefetch_related(
+            models.Prefetch("sessions", queryset=Session.objects.select_related("venue"))
+        )
+
+
+class Meeting(Revisioned, BilingualTitle):
+    series = models.ForeignKey(Series, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("series"))
+    ordinal = models.PositiveSmallIntegerField(
+        _("ordinal"),
+        null=True,
+        blank=True,
+        help_text=_("32 for the 32nd edition; empty if the series does not number it."),
+    )
+    slug = models.SlugField(_("slug"), max_length=150, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("part of"),
+        help_text=_("The summit whose related meetings this one belongs to."),
+    )
+    start_date = models.DateField(_("start date"), db_index=True)
+    end_date = models.DateField(_("end date"))
+    venue = models.ForeignKey(
+        Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="meetings", verbose_name=_("venue")
+    )
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        validators=[validate_timezone],
+        help_text=_("IANA zone the schedule is set in; defaults to the venue's."),
+        blank=True,
+    )
+    host_country = CountryField(_("host country"), blank=True)
+    chair_country = CountryField(_("chair country"), blank=True)
+    theme = models.CharField(_("theme"), max_length=300, blank=True)
+    mode = models.CharField(
+        _("format"), max_length=10, choices=Mode.choices, blank=True, help_text=_("Empty while not announced.")
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SCHEDULED)
+    access = models.CharField(_("access"), max_length=12, choices=Access.choices, default=Access.PUBLIC)
+    participant_count = models.PositiveIntegerField(_("participants"), null=True, blank=True)
+    official_url = models.URLField(_("official URL"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    source_note = models.CharField(
+        _("source note"), max_length=500, blank=True, help_text=_("What the sources do not say (e.g. times not given).")
+    )
+
+    history = HistoricalRecords()
+    objects = MeetingQuerySet.as_manager()
+
+    subscriber_fields = (
+        "title", "title_id", "series", "ordinal", "parent", "start_date", "end_date", "venue", "timezone",
+        "theme", "mode", "status", "access", "official_url", "description",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["start_date", "end_date", "title"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        permissions = [
+            ("view_restricted", _("Can see restricted meetings and sessions")),
+            ("view_confidential", _("Can see confidential meetings and sessions")),
+            ("publish_meeting", _("Can publish meetings (make them public)")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="meeting_end_after_start"),
+            models.UniqueConstraint(fields=["series", "ordinal"], name="meeting_unique_ordinal_per_series"),
+            models.CheckConstraint(condition=Q(timezone__regex=TIMEZONE_SHAPE), name="meeting_timezone_shape"),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="meeting_not_own_parent"),
+            models.CheckConstraint(
+                condition=Q(participant_count__isnull=True) | Q(participant_count__lte=1_000_000),
+                name="meeting_participants_plausible",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["access", "start_date"], name="meeting_access_start"),
+            models.Index(fields=["series", "start_date"], name="meeting_series_start"),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("events:meeting_detail", kwargs={"slug": self.slug})
+
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def is_cancelled(self):
+        return self.status in {Status.CANCELLED, Status.POSTPONED}
+
+    def clean(self):
+        errors = {}
+        if not self.timezone and self.venue_id:
+            self.timezone = self.venue.timezone
+        if not self.timezone:
+            errors["timezone"] = _("Choose a venue or give the time zone the schedule is set in.")
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _("The meeting cannot end before it starts.")
+        if self.parent_id and self.pk and self.parent_id == self.pk:
+            errors["parent"] = _("A meeting cannot be part of itself.")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if not self.timezone and self.venue_id:
+            self.timezone = self.venue.timezone
+        super().save(*args, **kwargs)
+
+    def duplicate_as_next_edition(self, *, shift_days):
+        """Copy this meeting as edition ordinal + 1, its sessions moved by `shift_days`."""
+        return duplicate_meeting(self, shift_days=shift_days)
+
+
+class SessionKind(models.TextChoices):
+    PLENARY = "plenary", _("Plenary")
+    RETREAT = "retreat", _("Retreat")
+    OPENING = "opening_ceremony", _("Opening ceremony")
+    CLOSING = "closing_ceremony", _("Closing ceremony")
+    PANEL = "panel_discussion", _("Panel discussion")
+    MATCHMAKING = "business_matchmaking", _("Business matchmaking")
+    FORUM = "forum", _("Forum")
+    WORKING_DINNER = "working_dinner", _("Working dinner")
+    WORKING_LUNCH = "working_lunch", _("Working lunch")
+    BRIEFING = "briefing", _("Press briefing")
+    MEETING = "meeting", _("Meeting")
+    OTHER = "other", _("Other")
+
+
+class SessionQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(access=Access.PUBLIC, meeting__access=Access.PUBLIC)
+
+    def visible_to(self, user):
+        levels = visible_access_levels(user)
+        return self.filter(access__in=levels, meeting__access__in=levels)
+
+    def upcoming(self, today=None):
+        today = today or timezone.localdate()
+        return self.filter(ends_on__gte=today)
+
+    def with_schedule(self):
+        return self.select_related("meeting", "meeting__series", "meeting__venue", "venue")
+
+
+class Session(Revisioned, BilingualTitle):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("meeting"))
+    kind = models.CharField(_("kind"), max_length=24, choices=SessionKind.choices, default=SessionKind.MEETING)
+    starts_on = models.DateField(
+        _("date"), blank=True, help_text=_("Local date at the venue. Filled from the start time when one is given.")
+    )
+    ends_on = models.DateField(_("last day"), blank=True, help_text=_("Local date; the same day if empty."))
+    start = models.DateTimeField(_("start"), null=True, blank=True, help_text=_("Empty if the time is not announced."))
+    end = models.DateTimeField(_("end"), null=True, blank=True)
+    venue = models.ForeignKey(
+        Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions", verbose_name=_("venue")
+    )
+    room = models.CharField(_("room"), max_length=200, blank=True)
+    mode = models.CharField(_("format"), max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
+    join_url = models.URLField(_("join link"), max_length=500, blank=True)
+    join_passcode = models.CharField(_("passcode"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SCHEDULED)
+    access = models.CharField(_("access"), max_length=12, choices=Access.choices, default=Access.PUBLIC)
+    show_as_closed = models.BooleanField(
+        _("list publicly as “Closed session”"),
+        default=False,
+        help_text=_("A restricted session then appears in public calendars with its time only, no details."),
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    history = HistoricalRecords()
+    objects = SessionQuerySet.as_manager()
+
+    subscriber_fields = (
+        "title", "title_id", "kind", "starts_on", "ends_on", "start", "end", "venue", "room", "mode",
+        "join_url", "join_passcode", "status", "access", "show_as_closed", "description", "meeting",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["starts_on", F("start").asc(nulls_first=True), "title"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(start__isnull=True) & Q(end__isnull=True))
+                | (Q(start__isnull=False) & Q(end__isnull=False) & Q(end__gt=F("start"))),
+                name="session_end_after_start",
+            ),
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="session_days_in_order"),
+            models.CheckConstraint(
+                condition=~Q(mode=Mode.VIRTUAL) | ~Q(join_url=""), name="session_virtual_needs_join_link"
+            ),
+            models.CheckConstraint(
+                condition=~Q(mode=Mode.IN_PERSON) | Q(venue__isnull=False), name="session_in_person_needs_venue"
+            ),
+            models.CheckConstraint(
+                condition=~Q(show_as_closed=True) | Q(access=Access.RESTRICTED),
+                name="session_closed_listing_only_if_restricted",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["meeting", "starts_on"], name="session_meeting_day"),
+            models.Index(fields=["access", "starts_on"], name="session_access_day"),
+        ]
+
+    def get_absolute_url(self):
+        return f"{self.meeting.get_absolute_url()}#session-{self.pk}"
+
+    @property
+    def timezone(self):
+        """The zone the session is held in: its own venue's, else the meeting's."""
+        if self.venue_id:
+            return self.venue.timezone
+        return self.meeting.timezone
+
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def has_time(self):
+        return self.start is not None
+
+    @property
+    def is_cancelled(self):
+        return self.status in {Status.CANCELLED, Status.POSTPONED}
+
+    @property
+    def local_start(self):
+        return self.start.astimezone(self.zone) if self.start else None
+
+    @property
+    def local_end(self):
+        return self.end.astimezone(self.zone) if self.end else None
+
+    def derive_local_dates(self):
+        if self.start and self.end:
+            self.starts_on = self.start.astimezone(self.zone).date()
+            # A session ending at local midnight ends on the previous day.
+            self.ends_on = (self.end.astimezone(self.zone) - dt.timedelta(microseconds=1)).date()
+        elif self.starts_on and not self.ends_on:
+            self.ends_on = self.starts_on
+
+    def clean(self):
+        errors = {}
+        if (self.start is None) != (self.end is None):
+            errors["end" if self.start else "start"] = _("Give both start and end, or neither for a date-only session.")
+        elif self.start and self.end <= self.start:
+            errors["end"] = _("The session must end after it starts.")
+        if self.mode == Mode.VIRTUAL and not self.join_url:
+            errors["join_url"] = _("A virtual session needs a join link.")
+        if self.mode == Mode.IN_PERSON and not self.venue_id:
+            errors["venue"] = _("An in-person session needs a venue.")
+        if self.show_as_closed and self.access != Access.RESTRICTED:
+            errors["show_as_closed"] = _("Only a restricted session can be listed as closed.")
+        if not self.start and not self.starts_on:
+            errors["starts_on"] = _("Give the date, or a start and end time.")
+        # In an admin inline the meeting may be new and unsaved; compare with it all the same.
+        meeting = self.meeting if (self.meeting_id or Session.meeting.is_cached(self)) else None
+        if not errors and meeting is not None and (self.start or self.starts_on):
+            if not meeting.timezone and not self.venue_id:
+                errors["venue"] = _("The meeting has no time zone; give the session a venue.")
+            elif meeting.start_date and meeting.end_date:
+                self.derive_local_dates()
+                if self.starts_on < meeting.start_date or self.ends_on > meeting.end_date:
+                    field = "start" if self.start else "starts_on"
+                    errors[field] = _(
+                        "The session (%(first)s to %(last)s, %(zone)s) lies outside the meeting's dates "
+                        "(%(start)s to %(end)s)."
+                    ) % {
+                        "first": self.starts_on,
+                        "last": self.ends_on,
+                        "zone": self.timezone,
+                        "start": meeting.start_date,
+                        "end": meeting.end_date,
+                    }
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("The last day cannot be before the first.")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        self.derive_local_dates()
+        super().save(*args, **kwargs)
+
+
+# --- Documents and delegations ----------------------------------------------
+
+
+class OutcomeDocument(TimeStamped, BilingualTitle):
+    class Kind(models.TextChoices):
+        VISION = "vision", _("Vision")
+        DECLARATION = "declaration", _("Declaration")
+        STATEMENT = "statement", _("Statement")
+        CONCEPT_NOTE = "concept_note", _("Concept note")
+        CHAIRMANS_STATEMENT = "chairmans_statement", _("Chairman's statement")
+        JOINT_STATEMENT = "joint_statement", _("Joint statement")
+        RECOMMENDATIONS = "recommendations", _("Recommendations")
+        FRAMEWORK = "framework", _("Framework")
+        REPORT = "report", _("Report")
+
+    class DocumentStatus(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        DRAFT = "draft", _("Draft")
+        ADOPTED = "adopted", _("Adopted")
+        PUBLISHED = "published", _("Published")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="documents", verbose_name=_("meeting"))
+    session = models.ForeignKey(
+        Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents", verbose_name=_("session")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.PLANNED
+    )
+    adopted_on = models.DateField(_("adopted on"), null=True, blank=True)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    file = models.FileField(_("file"), upload_to="documents/%Y/", blank=True, max_length=255)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
+    summary = models.TextField(_("summary"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting__start_date", "kind", "title"]
+        verbose_name = _("outcome document")
+        verbose_name_plural = _("outcome documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | ~Q(url="") | ~Q(file=""),
+                name="document_published_needs_link_or_file",
+            ),
+            models.CheckConstraint(
+                condition=Q(adopted_on__isnull=True) | Q(status__in=["adopted", "published"]),
+                name="document_adoption_date_only_when_adopted",
+            ),
+        ]
+
+    def get_absolute_url(self):
+        return f"{self.meeting.get_absolute_url()}#document-{self.pk}"
+
+    @property
+    def link(self):
+        if self.url:
+            return self.url
+        if self.file:
+            return self.file.url
+        return ""
+
+    def clean(self):
+        errors = {}
+        if self.session_id and self.meeting_id and self.session.meeting_id != self.meeting_id:
+            errors["session"] = _("The session belongs to another meeting.")
+        if self.status == self.DocumentStatus.PUBLISHED and not (self.url or self.file):
+            errors["url"] = _("A published document needs a link or a file.")
+        if self.adopted_on and self.status not in {self.DocumentStatus.ADOPTED, self.DocumentStatus.PUBLISHED}:
+            errors["adopted_on"] = _("Only an adopted or published document has an adoption date.")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # Feed descriptions list a meeting's documents, so they are part of what subscribers see.
+        Meeting.objects.filter(pk=self.meeting_id).update(revision=F("revision") + 1, updated=timezone.now())
+
+
+class Delegation(TimeStamped):
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="delegations", verbose_name=_("meeting")
+    )
+    country = CountryField(_("country"))
+    organisation = models.CharField(
+        _("organisation"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. Ministry of Home Affairs as National Representative."),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting__start_date", "country"]
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        constraints = [models.UniqueConstraint(fields=["meeting", "country"], name="delegation_unique_country")]
+
+    def __str__(self):
+        return f"{self.country.name} – {self.meeting}"
+
+    def get_absolute_url(self):
+        return reverse("events:delegation_detail", kwargs={"country": self.country.code})
+
+    @property
+    def head(self):
+        return next((m for m in self.members.all() if m.is_head), None)
+
+
+class DelegateRole(models.TextChoices):
+    HEAD_OF_STATE = "head_of_state", _("Head of state or government")
+    MINISTER = "minister", _("Minister")
+    PERMANENT_REPRESENTATIVE = "permanent_representative", _("Permanent representative")
+    SOM_LEADER = "som_leader", _("SOM leader")
+    NATIONAL_REPRESENTATIVE = "national_representative", _("ASCN National Representative")
+    CSCO = "csco", _("Chief Smart City Officer")
+    OFFICIAL = "official", _("Official")
+
+
+class DelegationMember(TimeStamped):
+    class Attendance(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        REMOTE = "remote", _("Remote")
+
+    delegation = models.ForeignKey(
+        Delegation, on_delete=models.CASCADE, related_name="members", verbose_name=_("delegation")
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("person"))
+    role = models.CharField(_("role"), max_length=30, choices=DelegateRole.choices)
+    is_head = models.BooleanField(_("head of delegation"), default=False)
+    attendance = models.CharField(
+        _("attendance"), max_length=10, choices=Attendance.choices, default=Attendance.IN_PERSON
+    )
+    sessions = models.ManyToManyField(
+        Session,
+        blank=True,
+        related_name="attendees",
+        verbose_name=_("sessions"),
+        help_text=_("The sessions this person attends; empty means all of the meeting's sessions."),
+    )
+
+    class Meta:
+        ordering = ["-is_head", "person__name"]
+        verbose_name = _("delegate")
+        verbose_name_plural = _("delegates")
+        constraints = [
+            models.UniqueConstraint(fields=["delegation", "person"], name="member_unique_person"),
+            models.UniqueConstraint(
+                fields=["delegation"], condition=Q(is_head=True), name="member_one_head_per_delegation"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} ({self.get_role_display()})"
+
+    def get_absolute_url(self):
+        return self.delegation.get_absolute_url()
+
+
+# --- Personal feed tokens ---------------------------------------------------
+
+
+class FeedTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+    def for_secret(self, secret):
+        return self.active().select_related("user").filter(token_hash=FeedToken.hash(secret)).first()
+
+
+class FeedToken(TimeStamped):
+    """A personal calendar feed secret. Only its hash is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100, default="Calendar")
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False, help_text=_("To recognise the token."))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    objects = FeedTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("personal feed token")
+        verbose_name_plural = _("personal feed tokens")
+        constraints = [models.CheckConstraint(condition=Q(token_hash__length=64), name="feedtoken_hash_is_sha256")]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def get_absolute_url(self):
+        return reverse("admin:events_feedtoken_change", args=[self.pk])
+
+    @staticmethod
+    def hash(secret):
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, user, name="Calendar"):
+        """Create a token; the secret is returned once and never stored."""
+        secret = secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, token_hash=cls.hash(secret), prefix=secret[:8])
+        return token, secret
+
+    def revoke(self):
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at", "updated"])
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None
+
+
+# --- Logic that spans models ------------------------------------------------
+
+
+def visible_access_levels(user):
+    """Access levels `user` may see: the single source of truth for visibility."""
+    levels = [Access.PUBLIC]
+    if user is None or not user.is_authenticated or not user.is_active:
+        return levels
+    if user.is_staff or user.has_perm("events.view_restricted"):
+        levels.append(Access.RESTRICTED)
+    if user.is_superuser or user.has_perm("events.view_confidential"):
+        levels.append(Access.CONFIDENTIAL)
+    return levels
+
+
+def duplicate_meeting(meeting, *, shift_days):
+    """Copy `meeting` as its series' next edition, sessions moved by `shift_days`."""
+    from django.db import transaction
+    from django.utils.text import slugify
+
+    shift = dt.timedelta(days=shift_days)
+    with transaction.atomic():
+        sessions = list(meeting.sessions.all())
+        copy = Meeting.objects.get(pk=meeting.pk)
+        copy.pk = None
+        copy.id = None
+        copy._state.adding = True
+        copy.revision = 1
+        copy.ordinal = (meeting.ordinal + 1) if meeting.ordinal else None
+        copy.start_date = meeting.start_date + shift
+        copy.end_date = meeting.end_date + shift
+        copy.status = Status.TENTATIVE
+        copy.parent = None
+        if copy.ordinal:
+            copy.title = replace_ordinal(meeting.title, meeting.ordinal, copy.ordinal)
+            copy.title_id = replace_ordinal(meeting.title_id, meeting.ordinal, copy.ordinal)
+        base = slugify(f"{copy.title} {copy.start_date.year}")[:140] or "meeting"
+        slug, n = base, 2
+        while Meeting.objects.filter(slug=slug).exists():
+            slug, n = f"{base}-{n}", n + 1
+        copy.slug = slug
+        copy.full_clean()
+        copy.save()
+        for session in sessions:
+            session.pk = None
+            session.id = None
+            session._state.adding = True
+            session.meeting = copy
+            session.revision = 1
+            session.status = Status.TENTATIVE
+            session.starts_on += shift
+            session.ends_on += shift
+            if session.start:
+                # Shift in local wall-clock time so 09:00 stays 09:00 across DST.
+                zone = session.zone
+                session.start = (session.start.astimezone(zone).replace(tzinfo=None) + shift).replace(tzinfo=zone)
+                session.end = (session.end.astimezone(zone).replace(tzinfo=None) + shift).replace(tzinfo=zone)
+            session.save()
+    return copy
+
+
+def ordinal_suffix(number):
+    if 10 <= number % 100 <= 20:
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+
+
+def english_ordinal(number):
+    return f"{number}{ordinal_suffix(number)}"
+
+
+def replace_ordinal(title, old, new):
+    """'32nd ASEAN Summit' -> '33rd ASEAN Summit'; 'KTT ASEAN ke-32' -> 'KTT ASEAN ke-33'."""
+    if not title:
+        return title
+    return title.replace(english_ordinal(old), english_ordinal(new)).replace(f"ke-{old}", f"ke-{new}")

@@ -1,0 +1,112 @@
+"""Factories with plain, predictable defaults: a public, scheduled, in-person
+meeting in Singapore on 1–3 March 2030, and date-only sessions on its first day."""
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+
+from events import models
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+
+
+class SeriesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Series
+
+    name = factory.Sequence(lambda n: f"Series {n}")
+    abbreviation = factory.Sequence(lambda n: f"S{n}")
+    slug = factory.Sequence(lambda n: f"series-{n}")
+    organising_body = "ASEAN"
+
+
+class VenueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Venue
+
+    name = factory.Sequence(lambda n: f"Convention Centre {n}")
+    city = "Singapore"
+    country = "SG"
+    timezone = "Asia/Singapore"
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Meeting
+
+    series = factory.SubFactory(SeriesFactory)
+    title = factory.Sequence(lambda n: f"Meeting {n}")
+    title_id = factory.Sequence(lambda n: f"Pertemuan {n}")
+    slug = factory.Sequence(lambda n: f"meeting-{n}")
+    start_date = dt.date(2030, 3, 1)
+    end_date = dt.date(2030, 3, 3)
+    venue = factory.SubFactory(VenueFactory)
+    timezone = factory.LazyAttribute(lambda m: m.venue.timezone if m.venue else "Asia/Jakarta")
+    mode = models.Mode.IN_PERSON
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Session
+
+    meeting = factory.SubFactory(MeetingFactory)
+    title = factory.Sequence(lambda n: f"Session {n}")
+    kind = models.SessionKind.PLENARY
+    starts_on = factory.LazyAttribute(lambda s: s.meeting.start_date)
+    venue = factory.LazyAttribute(lambda s: s.meeting.venue)
+    mode = models.Mode.IN_PERSON
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.OutcomeDocument
+
+    meeting = factory.SubFactory(MeetingFactory)
+    title = factory.Sequence(lambda n: f"Declaration {n}")
+    kind = models.OutcomeDocument.Kind.DECLARATION
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Person
+
+    name = factory.Sequence(lambda n: f"Delegate {n}")
+    country = "ID"
+
+
+class DelegationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Delegation
+
+    meeting = factory.SubFactory(MeetingFactory)
+    country = "ID"
+
+
+class DelegationMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.DelegationMember
+
+    delegation = factory.SubFactory(DelegationFactory)
+    person = factory.SubFactory(PersonFactory)
+    role = models.DelegateRole.MINISTER
+
+
+def timed(day, hour, minute=0, zone="Asia/Singapore", hours=1):
+    """An aware (start, end) pair at a local wall-clock time in `zone`."""
+    import zoneinfo
+
+    start = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zoneinfo.ZoneInfo(zone))
+    return start, start + dt.timedelta(hours=hours)

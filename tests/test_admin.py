@@ -1,0 +1,198 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from events.models import Meeting, Session
+
+from .factories import MeetingFactory, SeriesFactory, SessionFactory, VenueFactory
+
+pytestmark = pytest.mark.django_db
+
+INLINES = ("sessions", "documents", "delegations")
+
+
+def meeting_form(series, venue, sessions=(), **overrides):
+    data = {
+        "title": "33rd ASEAN Summit",
+        "title_id": "KTT ASEAN ke-33",
+        "slug": "33rd-asean-summit",
+        "series": series.pk,
+        "ordinal": "33",
+        "start_date": "2030-11-10",
+        "end_date": "2030-11-13",
+        "venue": venue.pk,
+        "timezone": "",
+        "mode": "in_person",
+        "status": "scheduled",
+        "access": "public",
+        "_save": "Save",
+    }
+    for prefix in INLINES:
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": "0",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+    data["sessions-TOTAL_FORMS"] = str(len(sessions))
+    for i, session in enumerate(sessions):
+        base = {
+            "title": "Plenary",
+            "kind": "plenary",
+            "status": "scheduled",
+            "access": "public",
+            "mode": "in_person",
+            "venue": venue.pk,
+            "starts_on": "",
+            "ends_on": "",
+            "start_0": "",
+            "start_1": "",
+            "end_0": "",
+            "end_1": "",
+        }
+        base.update(session)
+        data.update({f"sessions-{i}-{key}": value for key, value in base.items()})
+    data.update(overrides)
+    return data
+
+
+def test_admin_add_meeting_with_inline_sessions(staff_client):
+    series, venue = SeriesFactory(), VenueFactory()
+    data = meeting_form(
+        series,
+        venue,
+        sessions=[
+            {"title": "Plenary", "start_0": "2030-11-11", "start_1": "09:00", "end_0": "2030-11-11", "end_1": "12:00"},
+            {"title": "Retreat", "kind": "retreat", "starts_on": "2030-11-12"},
+        ],
+    )
+    response = staff_client.post(reverse("admin:events_meeting_add"), data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    meeting = Meeting.objects.get(slug="33rd-asean-summit")
+    assert meeting.timezone == "Asia/Singapore"
+    sessions = list(meeting.sessions.order_by("title"))
+    # Times typed in the admin are read in the site zone (UTC) unless the editor is in another zone.
+    assert [(s.title, s.starts_on) for s in sessions] == [
+        ("Plenary", dt.date(2030, 11, 11)),
+        ("Retreat", dt.date(2030, 11, 12)),
+    ]
+    assert meeting.history.count() == 1
+
+
+def test_admin_session_outside_meeting_dates_is_a_form_error_not_500(staff_client):
+    series, venue = SeriesFactory(), VenueFactory()
+    data = meeting_form(series, venue, sessions=[{"starts_on": "2030-12-01"}])
+    response = staff_client.post(reverse("admin:events_meeting_add"), data)
+    assert response.status_code == 200
+    errors = str(response.context["inline_admin_formsets"][0].formset.errors)
+    assert "lies outside the meeting&#x27;s dates" in errors or "lies outside the meeting's dates" in errors
+    assert Meeting.objects.count() == 0
+
+
+def test_admin_end_before_start_is_a_form_error(staff_client):
+    data = meeting_form(SeriesFactory(), VenueFactory(), end_date="2030-11-01")
+    response = staff_client.post(reverse("admin:events_meeting_add"), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["end_date"] == ["The meeting cannot end before it starts."]
+
+
+def test_admin_duplicate_ordinal_is_a_form_error(staff_client):
+    existing = MeetingFactory(ordinal=33)
+    data = meeting_form(existing.series, VenueFactory())
+    response = staff_client.post(reverse("admin:events_meeting_add"), data)
+    assert response.status_code == 200
+    assert "Meeting with this Series and Ordinal already exists." in str(response.context["adminform"].form.errors)
+
+
+def test_admin_virtual_session_without_link_is_a_form_error(staff_client):
+    data = meeting_form(
+        SeriesFactory(), VenueFactory(), sessions=[{"starts_on": "2030-11-11", "mode": "virtual", "venue": ""}]
+    )
+    response = staff_client.post(reverse("admin:events_meeting_add"), data)
+    assert response.status_code == 200
+    assert "A virtual session needs a join link." in str(response.context["inline_admin_formsets"][0].formset.errors)
+
+
+def test_admin_change_meeting_edits_existing_session(staff_client):
+    session = SessionFactory(title="Plenary")
+    meeting = session.meeting
+    data = meeting_form(
+        meeting.series,
+        meeting.venue,
+        sessions=[{"id": session.pk, "meeting": meeting.pk, "title": "Plenary (moved)", "starts_on": "2030-03-02"}],
+        title=meeting.title,
+        slug=meeting.slug,
+        ordinal="",
+        start_date="2030-03-01",
+        end_date="2030-03-03",
+    )
+    data["sessions-INITIAL_FORMS"] = "1"
+    response = staff_client.post(reverse("admin:events_meeting_change", args=[meeting.pk]), data)
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert (session.title, session.starts_on, session.revision) == ("Plenary (moved)", dt.date(2030, 3, 2), 2)
+
+
+def test_admin_changelist_filters_and_search(staff_client):
+    MeetingFactory(title="32nd ASEAN Summit", start_date=dt.date(2018, 4, 25), end_date=dt.date(2018, 4, 28))
+    MeetingFactory(title="ASCN Annual Meeting", start_date=dt.date(2022, 8, 30), end_date=dt.date(2022, 8, 30))
+    url = reverse("admin:events_meeting_changelist")
+    response = staff_client.get(url, {"year": "2018"})
+    assert [m.title for m in response.context["cl"].result_list] == ["32nd ASEAN Summit"]
+    response = staff_client.get(url, {"q": "ASCN"})
+    assert [m.title for m in response.context["cl"].result_list] == ["ASCN Annual Meeting"]
+
+
+def test_admin_duplicate_action_asks_then_copies(staff_client):
+    meeting = MeetingFactory(title="32nd ASEAN Summit", ordinal=32)
+    SessionFactory(meeting=meeting)
+    url = reverse("admin:events_meeting_changelist")
+    ask = staff_client.post(url, {"action": "duplicate_as_next_edition", "_selected_action": [meeting.pk]})
+    assert ask.status_code == 200
+    assert ask.context["form"]["shift_days"].value() == 365
+    done = staff_client.post(
+        url, {"action": "duplicate_as_next_edition", "_selected_action": [meeting.pk], "apply": "1", "shift_days": "7"}
+    )
+    copy = Meeting.objects.get(ordinal=33, series=meeting.series)
+    assert done["Location"] == reverse("admin:events_meeting_change", args=[copy.pk])
+    assert (copy.title, copy.start_date) == ("33rd ASEAN Summit", meeting.start_date + dt.timedelta(days=7))
+    assert Session.objects.filter(meeting=copy).count() == 1
+
+
+def test_admin_duplicate_action_refuses_existing_next_ordinal_with_message(staff_client):
+    meeting = MeetingFactory(ordinal=32)
+    MeetingFactory(series=meeting.series, ordinal=33)
+    url = reverse("admin:events_meeting_changelist")
+    response = staff_client.post(
+        url,
+        {"action": "duplicate_as_next_edition", "_selected_action": [meeting.pk], "apply": "1", "shift_days": "365"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert any("Nothing was copied" in str(m) for m in response.context["messages"])
+    assert Meeting.objects.count() == 2
+
+
+def test_admin_pages_render_for_every_model(staff_client, seed):
+    for model in (
+        "meeting",
+        "session",
+        "series",
+        "venue",
+        "outcomedocument",
+        "delegation",
+        "person",
+        "chairmanship",
+        "networkcity",
+        "feedtoken",
+    ):
+        response = staff_client.get(reverse(f"admin:events_{model}_changelist"))
+        assert response.status_code == 200, model
+        response = staff_client.get(reverse(f"admin:events_{model}_add"))
+        assert response.status_code == 200, model
+    summit = Meeting.objects.get(slug="32nd-asean-summit-2018")
+    response = staff_client.get(reverse("admin:events_meeting_change", args=[summit.pk]))
+    assert response.context["original"] == summit
