@@ -317,6 +317,13 @@ class Meeting(Revisioned, BilingualTitle):
     participant_count = models.PositiveIntegerField(_("participants"), null=True, blank=True)
     official_url = models.URLField(_("official URL"), blank=True)
     description = models.TextField(_("description"), blank=True)
+    external_uid = models.CharField(
+        _("iCalendar UID"),
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text=_("UID of the event this meeting was imported from; re-imports match on it."),
+    )
     source_note = models.CharField(
         _("source note"), max_length=500, blank=True, help_text=_("What the sources do not say (e.g. times not given).")
     )
@@ -442,6 +449,13 @@ class Session(Revisioned, BilingualTitle):
         help_text=_("A restricted session then appears in public calendars with its time only, no details."),
     )
     description = models.TextField(_("description"), blank=True)
+    external_uid = models.CharField(
+        _("iCalendar UID"),
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text=_("UID of the event this session was imported from; re-imports match on it."),
+    )
 
     history = HistoricalRecords()
     objects = SessionQuerySet.as_manager()
