@@ -2,12 +2,14 @@
 
 - A session's local dates lie within its meeting's dates.
 - A document attached to a session belongs to that session's meeting.
+
+SQLite rebuilds a table for most schema changes and refuses to rename a table
+that a trigger names, so the triggers are dropped before every `migrate` and
+created again after it (see EventsConfig).
 """
 
-from django.db import migrations
-
-SQLITE = [
-    """
+SQLITE_TEMPLATES = {
+    "session_within_meeting": """
     CREATE TRIGGER session_within_meeting_{op} BEFORE {OP} ON events_session
     FOR EACH ROW WHEN EXISTS (
         SELECT 1 FROM events_meeting m WHERE m.id = NEW.meeting_id
@@ -15,17 +17,17 @@ SQLITE = [
     )
     BEGIN SELECT RAISE(ABORT, 'session_within_meeting_dates'); END;
     """,
-    """
+    "document_session_same_meeting": """
     CREATE TRIGGER document_session_same_meeting_{op} BEFORE {OP} ON events_outcomedocument
     FOR EACH ROW WHEN NEW.session_id IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM events_session s WHERE s.id = NEW.session_id AND s.meeting_id = NEW.meeting_id
     )
     BEGIN SELECT RAISE(ABORT, 'document_session_same_meeting'); END;
     """,
-]
+}
 
-POSTGRES = """
-CREATE FUNCTION events_session_within_meeting() RETURNS trigger AS $$
+POSTGRES_CREATE = """
+CREATE OR REPLACE FUNCTION events_session_within_meeting() RETURNS trigger AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM events_meeting m WHERE m.id = NEW.meeting_id
                AND (NEW.starts_on < m.start_date OR NEW.ends_on > m.end_date)) THEN
@@ -36,7 +38,7 @@ END $$ LANGUAGE plpgsql;
 CREATE TRIGGER session_within_meeting BEFORE INSERT OR UPDATE ON events_session
     FOR EACH ROW EXECUTE FUNCTION events_session_within_meeting();
 
-CREATE FUNCTION events_document_session_same_meeting() RETURNS trigger AS $$
+CREATE OR REPLACE FUNCTION events_document_session_same_meeting() RETURNS trigger AS $$
 BEGIN
     IF NEW.session_id IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM events_session s WHERE s.id = NEW.session_id AND s.meeting_id = NEW.meeting_id) THEN
@@ -48,35 +50,37 @@ CREATE TRIGGER document_session_same_meeting BEFORE INSERT OR UPDATE ON events_o
     FOR EACH ROW EXECUTE FUNCTION events_document_session_same_meeting();
 """
 
+# CASCADE drops the triggers with their functions, and works before the tables exist.
 POSTGRES_DROP = """
-DROP TRIGGER IF EXISTS session_within_meeting ON events_session;
-DROP FUNCTION IF EXISTS events_session_within_meeting();
-DROP TRIGGER IF EXISTS document_session_same_meeting ON events_outcomedocument;
-DROP FUNCTION IF EXISTS events_document_session_same_meeting();
+DROP FUNCTION IF EXISTS events_session_within_meeting() CASCADE;
+DROP FUNCTION IF EXISTS events_document_session_same_meeting() CASCADE;
 """
 
 
-def create_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        for template in SQLITE:
-            for op in ("insert", "update"):
-                schema_editor.execute(template.format(op=op, OP=op.upper()))
-    elif vendor == "postgresql":
-        schema_editor.execute(POSTGRES)
+def tables_exist(connection):
+    return {"events_session", "events_meeting", "events_outcomedocument"} <= set(
+        connection.introspection.table_names()
+    )
 
 
-def drop_triggers(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        for name in ("session_within_meeting", "document_session_same_meeting"):
-            for op in ("insert", "update"):
-                schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}_{op}")
-    elif vendor == "postgresql":
-        schema_editor.execute(POSTGRES_DROP)
+def drop_triggers(connection):
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name in SQLITE_TEMPLATES:
+                for op in ("insert", "update"):
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}_{op}")
+        elif connection.vendor == "postgresql":
+            cursor.execute(POSTGRES_DROP)
 
 
-class Migration(migrations.Migration):
-    dependencies = [("events", "0001_initial")]
-
-    operations = [migrations.RunPython(create_triggers, drop_triggers)]
+def create_triggers(connection):
+    if not tables_exist(connection):
+        return
+    drop_triggers(connection)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for template in SQLITE_TEMPLATES.values():
+                for op in ("insert", "update"):
+                    cursor.execute(template.format(op=op, OP=op.upper()))
+        elif connection.vendor == "postgresql":
+            cursor.execute(POSTGRES_CREATE)

@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate, pre_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _drop_triggers(sender, using="default", **kwargs):
+    from .triggers import drop_triggers
+
+    drop_triggers(connections[using])
+
+
+def _create_triggers(sender, using="default", **kwargs):
+    from .triggers import create_triggers
+
+    create_triggers(connections[using])
+
+
+class EventsConfig(AppConfig):
+    name = "events"
+    verbose_name = _("ASEAN meetings")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        pre_migrate.connect(_drop_triggers, sender=self, dispatch_uid="events_drop_triggers")
+        post_migrate.connect(_create_triggers, sender=self, dispatch_uid="events_create_triggers")
