@@ -26,7 +26,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 fixtures: migrate
-	$(PY) manage.py loaddata fixtures/seed.json
+	$(PY) manage.py load_seed
 
 # Translations are committed compiled (.mo) so `make run` needs no gettext;
 # after editing locale/*/LC_MESSAGES/django.po run this (needs gettext's msgfmt).
