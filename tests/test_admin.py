@@ -196,3 +196,24 @@ def test_admin_pages_render_for_every_model(staff_client, seed):
     summit = Meeting.objects.get(slug="32nd-asean-summit-2018")
     response = staff_client.get(reverse("admin:events_meeting_change", args=[summit.pk]))
     assert response.context["original"] == summit
+
+
+def test_admin_moving_meeting_dates_away_from_its_sessions_is_a_form_error(staff_client):
+    session = SessionFactory(starts_on=dt.date(2030, 3, 2))
+    meeting = session.meeting
+    data = meeting_form(
+        meeting.series,
+        meeting.venue,
+        sessions=[{"id": session.pk, "meeting": meeting.pk, "title": session.title, "starts_on": "2030-03-02"}],
+        title=meeting.title,
+        slug=meeting.slug,
+        ordinal="",
+        start_date="2030-04-01",
+        end_date="2030-04-03",
+    )
+    data["sessions-INITIAL_FORMS"] = "1"
+    response = staff_client.post(reverse("admin:events_meeting_change", args=[meeting.pk]), data)
+    assert response.status_code == 200
+    assert "lies outside the meeting" in str(response.context["inline_admin_formsets"][0].formset.errors)
+    meeting.refresh_from_db()
+    assert meeting.start_date == dt.date(2030, 3, 1)
