@@ -1,0 +1,263 @@
+"""Serializers of the JSON API.
+
+Instants are rendered in UTC (`start`, `end`) and again as venue wall-clock
+time with its offset (`local_start`, `local_end`), beside the IANA zone name,
+so a client never has to guess which zone a time was set in.
+"""
+
+import copy
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_countries.serializers import CountryFieldMixin
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import APIException
+from rest_framework.settings import api_settings
+
+from .models import (
+    Delegation,
+    DelegationMember,
+    Meeting,
+    OutcomeDocument,
+    Series,
+    Session,
+    Venue,
+    visible_access_levels,
+)
+
+
+class Conflict(APIException):
+    status_code = 409
+    default_detail = "The record was changed by someone else."
+    default_code = "conflict"
+
+
+class LocalDateTimeField(serializers.DateTimeField):
+    """An aware datetime as it is, with its own offset (DRF would convert it to the server zone)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return value.isoformat() if value else None
+
+
+class HtmlUrlField(serializers.ReadOnlyField):
+    """Absolute address of the item's public page."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="get_absolute_url", **kwargs)
+
+    def to_representation(self, value):
+        request = self.context.get("request")
+        return request.build_absolute_uri(value) if request else value
+
+
+extend_schema_field({"type": "string", "format": "uri"})(HtmlUrlField)
+
+
+class ModelCleanMixin:
+    """Runs the model's full_clean, so the API enforces exactly the admin's rules."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        attrs.pop("revision", None)
+        candidate = copy.copy(self.instance) if self.instance is not None else self.Meta.model()
+        for name, value in attrs.items():
+            setattr(candidate, name, value)
+        try:
+            candidate.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(self.field_errors(error)) from error
+        return attrs
+
+    def field_errors(self, error):
+        """Model field names to serializer field names (`venue` is written as `venue_id`)."""
+        by_source = {field.source: name for name, field in self.fields.items() if not field.read_only}
+        if not hasattr(error, "error_dict"):
+            return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+        result = {}
+        for name, messages in error.message_dict.items():
+            key = api_settings.NON_FIELD_ERRORS_KEY if name == NON_FIELD_ERRORS else by_source.get(name, name)
+            result.setdefault(key, []).extend(messages)
+        return result
+
+
+class RevisionMixin(serializers.Serializer):
+    """`revision` is the optimistic-locking token: a write that carries an old one is refused."""
+
+    revision = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        help_text="Current revision. Send back the one you read; a stale one gets 409 Conflict.",
+    )
+
+    def validate_revision(self, value):
+        if self.instance is not None and value != self.instance.revision:
+            raise Conflict(stale_revision_message(self.instance, value))
+        return value
+
+
+def stale_revision_message(instance, claimed):
+    label = instance._meta.verbose_name
+    changed = changed_since(instance, claimed)
+    message = f"This {label} was changed by someone else since revision {claimed}; it is now at revision "
+    message += f"{instance.revision}."
+    if changed:
+        message += " Changed: " + ", ".join(changed) + "."
+    return {
+        "detail": message + " Reload it and apply your edit again.",
+        "current_revision": instance.revision,
+        "changed_fields": changed,
+    }
+
+
+def changed_since(instance, claimed):
+    """Verbose names of the fields that differ between revision `claimed` and now, from the history."""
+    history = instance.history.order_by("-history_date", "-history_id")
+    base = history.filter(revision__lte=claimed).first()
+    latest = history.first()
+    if base is None or latest is None or base.pk == latest.pk:
+        return []
+    delta = latest.diff_against(base, included_fields=list(instance.subscriber_fields))
+    return [str(instance._meta.get_field(change.field).verbose_name) for change in delta.changes]
+
+
+class VenueSerializer(CountryFieldMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Venue
+        fields = ["id", "name", "city", "country", "timezone", "address"]
+
+
+class SeriesSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    html_url = HtmlUrlField()
+
+    class Meta:
+        model = Series
+        fields = [
+            "id", "slug", "name", "name_id", "abbreviation", "organising_body", "description", "color", "html_url",
+        ]  # fmt: skip
+
+
+class SessionSerializer(ModelCleanMixin, RevisionMixin, serializers.ModelSerializer):
+    meeting = serializers.SlugRelatedField(slug_field="slug", queryset=Meeting.objects.all())
+    venue = VenueSerializer(read_only=True, allow_null=True)
+    venue_id = serializers.PrimaryKeyRelatedField(
+        source="venue", queryset=Venue.objects.all(), allow_null=True, required=False, write_only=True
+    )
+    timezone = serializers.CharField(read_only=True, help_text="IANA zone: the venue's, else the meeting's.")
+    local_start = LocalDateTimeField(help_text="Start as wall-clock time at the venue, with its UTC offset.")
+    local_end = LocalDateTimeField(help_text="End as wall-clock time at the venue, with its UTC offset.")
+    html_url = HtmlUrlField()
+
+    class Meta:
+        model = Session
+        fields = [
+            "id", "meeting", "title", "title_id", "kind", "starts_on", "ends_on", "start", "end", "timezone",
+            "local_start", "local_end", "venue", "venue_id", "room", "mode", "join_url", "join_passcode", "status",
+            "access", "show_as_closed", "description", "revision", "html_url",
+        ]  # fmt: skip
+        extra_kwargs = {"starts_on": {"required": False}, "ends_on": {"required": False}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and "meeting" in self.fields:
+            self.fields["meeting"].queryset = Meeting.objects.visible_to(request.user)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.shows_join_details(instance):
+            # Join details go only to signed-in users who may see the session; never to anonymous callers.
+            data.pop("join_url", None)
+            data.pop("join_passcode", None)
+        return data
+
+    def shows_join_details(self, session):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return False
+        if "access_levels" not in self.context:
+            self.context["access_levels"] = visible_access_levels(user)
+        levels = self.context["access_levels"]
+        return session.access in levels and session.meeting.access in levels
+
+
+class DocumentSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    meeting = serializers.SlugRelatedField(slug_field="slug", queryset=Meeting.objects.all())
+    link = serializers.CharField(read_only=True, help_text="The document's URL or uploaded file.")
+
+    class Meta:
+        model = OutcomeDocument
+        fields = [
+            "id", "meeting", "session", "title", "title_id", "kind", "status", "adopted_on", "url", "file", "link",
+            "language", "summary",
+        ]  # fmt: skip
+        read_only_fields = ["file"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and "meeting" in self.fields:
+            self.fields["meeting"].queryset = Meeting.objects.visible_to(request.user)
+            self.fields["session"].queryset = Session.objects.visible_to(request.user)
+
+
+class MeetingSerializer(CountryFieldMixin, ModelCleanMixin, RevisionMixin, serializers.ModelSerializer):
+    series = serializers.SlugRelatedField(slug_field="slug", queryset=Series.objects.all())
+    parent = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Meeting.objects.all(), allow_null=True, required=False
+    )
+    venue = VenueSerializer(read_only=True, allow_null=True)
+    venue_id = serializers.PrimaryKeyRelatedField(
+        source="venue", queryset=Venue.objects.all(), allow_null=True, required=False, write_only=True
+    )
+    html_url = HtmlUrlField()
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id", "slug", "title", "title_id", "series", "ordinal", "parent", "start_date", "end_date", "timezone",
+            "venue", "venue_id", "host_country", "chair_country", "theme", "mode", "status", "access",
+            "participant_count", "official_url", "description", "revision", "html_url",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and "parent" in self.fields:
+            self.fields["parent"].queryset = Meeting.objects.visible_to(request.user)
+
+
+class MeetingDetailSerializer(MeetingSerializer):
+    sessions = SessionSerializer(many=True, read_only=True, source="visible_sessions")
+    documents = DocumentSerializer(many=True, read_only=True)
+
+    class Meta(MeetingSerializer.Meta):
+        fields = [*MeetingSerializer.Meta.fields, "sessions", "documents"]
+
+
+class DelegationMemberSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True)
+    position = serializers.CharField(source="person.position", read_only=True)
+    sessions = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, help_text="Session ids attended; empty means all of the meeting's sessions."
+    )
+
+    class Meta:
+        model = DelegationMember
+        fields = ["name", "position", "role", "is_head", "attendance", "sessions"]
+
+
+class DelegationSerializer(CountryFieldMixin, serializers.ModelSerializer):
+    meeting = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    members = DelegationMemberSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Delegation
+        fields = ["id", "meeting", "country", "organisation", "note", "members"]
