@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from .forms import MeetingAdminForm, SessionAdminForm
 from .models import (
     Chairmanship,
     Delegation,
@@ -20,6 +21,7 @@ from .models import (
     Session,
     Venue,
 )
+from .recovery import recover_urls
 
 
 class YearListFilter(admin.SimpleListFilter):
@@ -84,9 +86,11 @@ class MeetingAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["series", "venue", "parent"]
     prepopulated_fields = {"slug": ["title"]}
     list_select_related = ["series"]
-    readonly_fields = ["revision", "created", "updated"]
+    form = MeetingAdminForm
+    readonly_fields = ["created", "updated"]  # the form carries `revision` for optimistic locking
     inlines = [SessionInline, DocumentInline, DelegationInline]
     actions = ["duplicate_as_next_edition"]
+
     fieldsets = [
         (None, {"fields": [("title", "title_id"), "slug", ("series", "ordinal", "parent")]}),
         (
@@ -108,6 +112,9 @@ class MeetingAdmin(SimpleHistoryAdmin):
         ),
         (_("Record"), {"fields": [("revision", "created", "updated")], "classes": ["collapse"]}),
     ]
+
+    def get_urls(self):
+        return recover_urls(self) + super().get_urls()
 
     @admin.action(description=_("Duplicate as next edition"), permissions=["add"])
     def duplicate_as_next_edition(self, request, queryset):
@@ -150,7 +157,8 @@ class SessionAdmin(SimpleHistoryAdmin):
     date_hierarchy = "starts_on"
     autocomplete_fields = ["meeting", "venue"]
     list_select_related = ["meeting"]
-    readonly_fields = ["revision", "created", "updated"]
+    form = SessionAdminForm
+    readonly_fields = ["created", "updated"]  # the form carries `revision` for optimistic locking
 
 
 @admin.register(Series)

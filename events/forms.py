@@ -1,0 +1,118 @@
+"""Admin forms: optimistic locking on the revision, and who may publish.
+
+Two editors open the same meeting; the first saves. The second form still
+carries the revision it was loaded at, so its save is refused and the error
+lists what the first editor changed, from django-simple-history's records.
+"""
+
+from django import forms
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.timezone import localtime
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .models import Access, Meeting, Session
+
+
+class RevisionWidget(forms.HiddenInput):
+    """The revision travels as a hidden input, and is shown beside it for the editor."""
+
+    @property
+    def is_hidden(self):
+        return False
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return format_html("{}<span class=\"readonly\">{}</span>", super().render(name, value, attrs, renderer), value)
+
+
+def describe_changes(instance, since_revision):
+    """'title ('A' → 'B') changed by alice at …' for each save after revision `since_revision`."""
+    history = list(instance.history.select_related("history_user").order_by("history_date", "history_id"))
+    seen = [index for index, record in enumerate(history) if record.revision <= since_revision]
+    if not seen:
+        return []
+    lines = []
+    for previous, record in zip(history[seen[-1] :], history[seen[-1] + 1 :], strict=False):
+        delta = record.diff_against(previous, excluded_fields=["revision", "created", "updated"])
+        if not delta.changes:
+            continue
+        fields = ", ".join(f"{change.field} ({change.old!r} → {change.new!r})" for change in delta.changes)
+        who = record.history_user.get_username() if record.history_user else _("an import or script")
+        when = date_format(localtime(record.history_date), "DATETIME_FORMAT")
+        lines.append(_("%(fields)s changed by %(who)s at %(when)s") % {"fields": fields, "who": who, "when": when})
+    return lines
+
+
+class RevisionCheckedForm(forms.ModelForm):
+    """A model form that refuses to save over a revision it has not seen."""
+
+    revision = forms.IntegerField(label=_("revision"), widget=RevisionWidget, required=False, min_value=1)
+
+    class Meta:
+        # The model field is not editable; the form field above only carries it.
+        exclude = ["revision"]  # noqa: DJ006 - the admin lists `revision` in its fieldsets
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["revision"].initial = self.instance.revision
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk:
+            return cleaned
+        seen = cleaned.get("revision")
+        if seen is None:
+            # The rendered form always carries it; a hand-made POST without it opts out of the check.
+            return cleaned
+        # Lock the row (PostgreSQL) so nobody saves between this check and our save;
+        # SQLite's IMMEDIATE transactions already serialise writers.
+        current = (
+            type(self.instance)
+            .objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("revision", flat=True)
+            .first()
+        )
+        if current is None:
+            self.add_error(None, _("This record was deleted by someone else while you were editing it."))
+        elif current != seen:
+            changes = describe_changes(self.instance, seen)
+            message = _(
+                "Someone else saved this record while you were editing it (now revision %(current)s, "
+                "you started from revision %(seen)s). Your changes were not saved: reload the page and "
+                "make them again."
+            ) % {"current": current, "seen": seen}
+            if changes:
+                message = f"{message} {'; '.join(str(line) for line in changes)}."
+            self.add_error(None, message)
+        return cleaned
+
+
+def current_user():
+    # ModelAdmin cannot hand the request to its form; simple-history's middleware keeps it per request.
+    request = getattr(HistoricalRecords.context, "request", None)
+    return getattr(request, "user", None)
+
+
+class MeetingAdminForm(RevisionCheckedForm):
+    class Meta(RevisionCheckedForm.Meta):
+        model = Meeting
+
+    def clean(self):
+        cleaned = super().clean()
+        access = cleaned.get("access")
+        was_public = self.instance.pk and self.initial.get("access") == Access.PUBLIC
+        user = current_user()
+        if access == Access.PUBLIC and not was_public and user and not user.has_perm("events.publish_meeting"):
+            self.add_error(
+                "access",
+                _("Only an editor may publish a meeting. Save it as restricted and ask an editor to publish it."),
+            )
+        return cleaned
+
+
+class SessionAdminForm(RevisionCheckedForm):
+    class Meta(RevisionCheckedForm.Meta):
+        model = Session

@@ -1,0 +1,115 @@
+"""Bringing back a deleted meeting with the sessions, documents and delegations deleted with it.
+
+django-simple-history writes a '-' record with the full row for every delete,
+including the rows a meeting's delete cascades to; restoring saves those rows
+again under their old ids, in one transaction.
+"""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from .models import Delegation, Meeting, OutcomeDocument, Session, visible_access_levels
+
+# Rows deleted by the same cascade are written within moments of the meeting's own record.
+CASCADE_WINDOW = dt.timedelta(minutes=2)
+
+
+def deleted_meetings(*, user):
+    """Delete records of meetings that are still gone, newest first."""
+    existing = Meeting.objects.values("pk")
+    return (
+        Meeting.history.filter(history_type="-", access__in=visible_access_levels(user))
+        .exclude(id__in=existing)
+        .select_related("history_user")
+        .order_by("-history_date")
+    )
+
+
+def _deleted_with(model, *, meeting_record, **lookup):
+    """Rows of `model` whose last history record is a delete made in the same cascade as the meeting's."""
+    since = meeting_record.history_date - CASCADE_WINDOW
+    records = model.history.filter(history_date__gte=since, history_date__lte=meeting_record.history_date, **lookup)
+    latest = {}
+    for record in records.order_by("history_date", "history_id"):
+        latest[record.id] = record
+    still_gone = set(latest) - set(model.objects.filter(pk__in=latest).values_list("pk", flat=True))
+    return [record for pk, record in latest.items() if pk in still_gone and record.history_type == "-"]
+
+
+def restore_meeting(*, history_id):
+    """Save the deleted meeting and its cascaded rows again; all or nothing. Returns the meeting."""
+    record = Meeting.history.get(history_id=history_id, history_type="-")
+    if Meeting.objects.filter(pk=record.id).exists():
+        raise ValidationError(_("This meeting has already been restored."))
+    with transaction.atomic():
+        meeting = record.instance
+        if meeting.parent_id and not Meeting.objects.filter(pk=meeting.parent_id).exists():
+            meeting.parent = None
+        # Subscribers removed the event; a higher SEQUENCE makes them take it back as an update.
+        meeting.revision += 1
+        meeting.save()
+        sessions = [r.instance for r in _deleted_with(Session, meeting_record=record, meeting_id=record.id)]
+        for session in sessions:
+            session.revision += 1
+            session.save()
+        restored_sessions = {session.pk for session in sessions}
+        for document_record in _deleted_with(OutcomeDocument, meeting_record=record, meeting_id=record.id):
+            document = document_record.instance
+            if document.session_id not in restored_sessions:
+                document.session = None
+            document.save()
+        for delegation_record in _deleted_with(Delegation, meeting_record=record, meeting_id=record.id):
+            delegation_record.instance.save()
+    return meeting
+
+
+def recover_view(model_admin):
+    def view(request):
+        if not (model_admin.has_add_permission(request) and model_admin.has_delete_permission(request)):
+            raise PermissionDenied
+        if request.method == "POST":
+            try:
+                meeting = restore_meeting(history_id=int(request.POST.get("history_id", "")))
+            except (ValueError, Meeting.history.model.DoesNotExist):
+                model_admin.message_user(request, _("No such deleted meeting."), messages.ERROR)
+            except (ValidationError, IntegrityError) as error:
+                detail = "; ".join(getattr(error, "messages", [str(error)]))
+                message = _("Nothing was restored: %(error)s") % {"error": detail}
+                model_admin.message_user(request, message, messages.ERROR)
+            else:
+                model_admin.message_user(
+                    request,
+                    _("Restored “%(meeting)s” with %(count)d sessions.") % {
+                        "meeting": meeting, "count": meeting.sessions.count()
+                    },
+                    messages.SUCCESS,
+                )
+                return redirect("admin:events_meeting_change", meeting.pk)
+            return redirect("admin:events_meeting_recover")
+        context = {
+            **model_admin.admin_site.each_context(request),
+            "title": _("Recover deleted meetings"),
+            "records": deleted_meetings(user=request.user)[:200],
+            "opts": Meeting._meta,
+        }
+        return TemplateResponse(request, "admin/events/meeting/recover_deleted.html", context)
+
+    return view
+
+
+def recover_urls(model_admin):
+    return [
+        path(
+            "recover-deleted/",
+            model_admin.admin_site.admin_view(recover_view(model_admin)),
+            name="events_meeting_recover",
+        )
+    ]
+
