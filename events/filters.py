@@ -84,8 +84,9 @@ def _date_filters(start_field, end_field):
 
 
 class MeetingFilter(_BaseFilterSet):
+    # field_name ends in the slug: the filter looks rows up by {field_name: value.slug}.
     series = django_filters.ModelMultipleChoiceFilter(
-        queryset=Series.objects.all(), to_field_name="slug", label=_("Series")
+        field_name="series__slug", queryset=Series.objects.all(), to_field_name="slug", label=_("Series")
     )
     country = CountryFilter(fields=("host_country", "venue__country"), label=_("Country"))
     mode = django_filters.MultipleChoiceFilter(choices=Mode.choices, label=_("Format"))
@@ -108,7 +109,7 @@ class SessionFilter(_BaseFilterSet):
     """The planner's filters applied to sessions: meeting-level facets come from the meeting."""
 
     series = django_filters.ModelMultipleChoiceFilter(
-        field_name="meeting__series", queryset=Series.objects.all(), to_field_name="slug", label=_("Series")
+        field_name="meeting__series__slug", queryset=Series.objects.all(), to_field_name="slug", label=_("Series")
     )
     country = CountryFilter(
         fields=("meeting__host_country", "meeting__venue__country", "venue__country"), label=_("Country")
@@ -131,7 +132,7 @@ class SessionFilter(_BaseFilterSet):
 
 class DocumentFilter(_BaseFilterSet):
     series = django_filters.ModelMultipleChoiceFilter(
-        field_name="meeting__series", queryset=Series.objects.all(), to_field_name="slug", label=_("Series")
+        field_name="meeting__series__slug", queryset=Series.objects.all(), to_field_name="slug", label=_("Series")
     )
     kind = django_filters.MultipleChoiceFilter(choices=OutcomeDocument.Kind.choices, label=_("Kind"))
     status = django_filters.MultipleChoiceFilter(choices=OutcomeDocument.DocumentStatus.choices, label=_("Status"))
