@@ -10,7 +10,13 @@ urlpatterns = [
     path("meetings/<slug:slug>/", views.MeetingDetailView.as_view(), name="meeting_detail"),
     path("series/", views.SeriesListView.as_view(), name="series_list"),
     path("series/<slug:slug>/", views.SeriesDetailView.as_view(), name="series_detail"),
+    path("documents/", views.DocumentListView.as_view(), name="document_list"),
+    path("calendar/", views.calendar_today, name="calendar"),
+    path("calendar/<int:year>/<int:month>/", views.CalendarMonthView.as_view(), name="calendar_month"),
+    path("delegations/", views.DelegationListView.as_view(), name="delegation_list"),
     path("delegations/<str:country>/", views.DelegationDetailView.as_view(), name="delegation_detail"),
+    path("changes/", views.ChangesView.as_view(), name="changes"),
+    path("changes/feed/", views.ChangesFeed(), name="changes_feed"),
     path("feeds/", include(feeds.urlpatterns)),
     path("api/", include(api.urlpatterns)),
 ]
