@@ -1,0 +1,509 @@
+"""iCalendar (RFC 5545 / RFC 7986) text for the calendar feeds.
+
+Everything here works on plain rows (dicts from `QuerySet.values()` with the
+field lists below) and never touches the request or the database, so a feed
+of 20,000 sessions costs one query for the rows and string work for the rest.
+
+VEVENTs are serialized by hand rather than through icalendar's component
+objects: that is about twenty times faster, and each event's text is cached
+(see `render_feed`) so an edit re-renders one event, not the whole feed. The
+calendar header and the VTIMEZONE components are built with icalendar. The
+interop tests check the result with icalendar, ical.js and libical.
+"""
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import re
+
+import icalendar
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .models import Access, Mode, OutcomeDocument, SessionKind, Status
+
+# Bump when the text of events changes shape, so cached pieces are not reused.
+FORMAT_VERSION = 1
+PRODID = "-//ASCN Events//Calendar feeds//EN"
+CRLF = "\r\n"
+# Cached pieces only change when their key changes; let them age out slowly.
+PIECE_TIMEOUT = 60 * 60 * 24 * 30
+# VTIMEZONEs cover every year a meeting can be in (the filters accept 1967–2100).
+TZ_FIRST_DATE = dt.date(1967, 1, 1)
+TZ_LAST_DATE = dt.date(2101, 1, 1)
+
+SESSION_FIELDS = (
+    "id", "revision", "updated", "title", "title_id", "kind", "starts_on", "ends_on", "start", "end",
+    "room", "mode", "join_url", "join_passcode", "status", "access", "description", "meeting_id",
+    "venue__name", "venue__city", "venue__timezone",
+    "meeting__revision", "meeting__updated", "meeting__title", "meeting__title_id", "meeting__slug",
+    "meeting__timezone", "meeting__status", "meeting__venue__name", "meeting__venue__city",
+    "meeting__series__name", "meeting__series__name_id", "meeting__series__abbreviation",
+    "meeting__series__color", "meeting__series__updated",
+)  # fmt: skip
+
+MEETING_FIELDS = (
+    "id", "revision", "updated", "title", "title_id", "slug", "start_date", "end_date", "mode", "status",
+    "access", "theme", "description", "official_url", "parent_id", "venue__name", "venue__city",
+    "series__name", "series__name_id", "series__abbreviation", "series__color", "series__updated",
+)  # fmt: skip
+
+DOCUMENT_FIELDS = ("id", "meeting_id", "session_id", "title", "title_id", "kind", "status", "url", "file")
+
+ICAL_STATUS = {
+    Status.SCHEDULED: "CONFIRMED",
+    Status.RESCHEDULED: "CONFIRMED",
+    Status.TENTATIVE: "TENTATIVE",
+    # A postponed event has no date yet: calendars must drop it, and a later
+    # revision with a new date brings it back under the same UID.
+    Status.POSTPONED: "CANCELLED",
+    Status.CANCELLED: "CANCELLED",
+}
+ICAL_CLASS = {Access.PUBLIC: "PUBLIC", Access.RESTRICTED: "PRIVATE", Access.CONFIDENTIAL: "CONFIDENTIAL"}
+_CSS_COLOR_NAME = re.compile(r"^[A-Za-z]{3,30}$")
+# Characters RFC 5545 forbids in TEXT values (all controls but tab and newline).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclasses.dataclass(frozen=True)
+class FeedContext:
+    """What, besides the rows, decides the text of an event."""
+
+    domain: str  # settings.SITE_DOMAIN: the UID namespace, never to change
+    base_url: str  # "https://host" without trailing slash, for URL / ATTACH
+    language: str = "en"
+    private: bool = False  # a personal feed: join links and passcodes included
+    per_day: bool = False  # multi-day all-day events split into one a day
+
+
+@dataclasses.dataclass(frozen=True)
+class CalendarMeta:
+    name: str
+    description: str = ""
+    color: str = ""
+    refresh: dt.timedelta = dt.timedelta(hours=6)
+
+
+# --- Serialization ----------------------------------------------------------
+
+
+def escape_text(value):
+    """A TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and newline escaped."""
+    value = _CONTROL.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n"))
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _param(value):
+    """A parameter value, always quoted; quotes and controls cannot be represented."""
+    return '"' + _CONTROL.sub("", str(value)).replace('"', "'").replace("\n", " ").replace("\t", " ") + '"'
+
+
+def fold(line):
+    """Fold a content line at 75 octets without splitting a UTF-8 character."""
+    if len(line) <= 75 and line.isascii():
+        return line + CRLF
+    if len(line.encode()) <= 75:
+        return line + CRLF
+    parts, current, size, limit = [], [], 0, 75
+    for char in line:
+        width = len(char.encode())
+        if size + width > limit:
+            parts.append("".join(current))
+            # Continuation lines start with a space, which counts towards the 75.
+            current, size, limit = [], 0, 74
+        current.append(char)
+        size += width
+    parts.append("".join(current))
+    return "\r\n ".join(parts) + CRLF
+
+
+def prop(name, value, **params):
+    head = name + "".join(f";{key.replace('_', '-')}={val}" for key, val in params.items())
+    return fold(f"{head}:{value}")
+
+
+def utc_stamp(moment):
+    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def date_value(day):
+    return day.strftime("%Y%m%d")
+
+
+def duration_value(delta):
+    seconds = int(delta.total_seconds())
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    out = "P" + (f"{days}D" if days else "")
+    time = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{seconds}S" if seconds else "")
+    return out + ("T" + time if time else ("" if days else "T0S"))
+
+
+def _timed(name, moment, tzid):
+    if tzid == "UTC":
+        return prop(name, utc_stamp(moment))
+    local = moment.astimezone(zone_info(tzid))
+    return prop(name, local.strftime("%Y%m%dT%H%M%S"), TZID=tzid)
+
+
+@functools.cache
+def zone_info(tzid):
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(tzid)
+
+
+@functools.cache
+def vtimezone(tzid):
+    """The VTIMEZONE text for an IANA zone (the same bytes every time)."""
+    component = icalendar.Timezone.from_tzid(tzid, first_date=TZ_FIRST_DATE, last_date=TZ_LAST_DATE)
+    return component.to_ical().decode().replace("\r\n", "\n").replace("\n", CRLF)
+
+
+def calendar_header(meta):
+    """BEGIN:VCALENDAR and the calendar's own properties, without the END line.
+
+    Text values go in as vText: icalendar 7.3 writes NAME / X-WR-CALNAME /
+    X-WR-CALDESC unescaped otherwise, and a comma in a name breaks clients.
+    """
+    calendar = icalendar.Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", PRODID)
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("name", icalendar.vText(meta.name))
+    calendar.add("x-wr-calname", icalendar.vText(meta.name))
+    if meta.description:
+        calendar.add("description", icalendar.vText(meta.description))
+        calendar.add("x-wr-caldesc", icalendar.vText(meta.description))
+    calendar.add("refresh-interval", meta.refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", icalendar.vDuration(meta.refresh))
+    if _CSS_COLOR_NAME.match(meta.color or ""):
+        calendar.add("color", meta.color.lower())
+    text = calendar.to_ical(sorted=False).decode()
+    return text[: text.rindex("END:VCALENDAR")]
+
+
+# --- Events -----------------------------------------------------------------
+
+
+def localized(row, field, language):
+    if language == "id" and row.get(f"{field}_id"):
+        return row[f"{field}_id"]
+    return row[field] or ""
+
+
+def session_uid(session_id, domain):
+    return f"session-{session_id}@{domain}"
+
+
+def meeting_uid(meeting_id, domain, day=None):
+    return f"meeting-{meeting_id}{'-' + date_value(day) if day else ''}@{domain}"
+
+
+def session_tzid(row):
+    return row["venue__timezone"] or row["meeting__timezone"]
+
+
+def is_closed_stub(row, levels):
+    """A restricted session the feed's viewer may not see, listed only as closed."""
+    return row["access"] not in levels
+
+
+def _meeting_url(ctx, slug):
+    return ctx.base_url + reverse("events:meeting_detail", kwargs={"slug": slug})
+
+
+def _document_link(doc, ctx):
+    if doc["url"]:
+        return doc["url"]
+    if doc["file"]:
+        link = default_storage.url(doc["file"])
+        return ctx.base_url + link if link.startswith("/") else link
+    return ""
+
+
+def _documents_text(documents, ctx):
+    lines, attachments = [], []
+    for doc in documents:
+        title = localized(doc, "title", ctx.language)
+        kind = OutcomeDocument.Kind(doc["kind"]).label
+        status = OutcomeDocument.DocumentStatus(doc["status"]).label
+        line = f"- {title} ({kind}, {status})"
+        link = _document_link(doc, ctx) if doc["status"] == OutcomeDocument.DocumentStatus.PUBLISHED else ""
+        if link:
+            line += f": {link}"
+            attachments.append(link)
+        lines.append(line)
+    return lines, attachments
+
+
+def _location(*parts):
+    return ", ".join(part for part in parts if part)
+
+
+def _categories(*values):
+    return ",".join(escape_text(value) for value in values if value)
+
+
+def _color(value):
+    return prop("COLOR", value.lower()) if _CSS_COLOR_NAME.match(value or "") else ""
+
+
+def _all_day_days(first, last, per_day):
+    """(DTSTART, exclusive DTEND, day or None) for an all-day event, split a day at a time if asked."""
+    if per_day and last > first:
+        return [(first + dt.timedelta(n), first + dt.timedelta(n + 1), first + dt.timedelta(n))
+                for n in range((last - first).days + 1)]  # fmt: skip
+    return [(first, last + dt.timedelta(days=1), None)]
+
+
+def closed_session_event(row, ctx):
+    """A restricted session in a feed whose viewer may not see it: time and nothing else."""
+    lines = ["BEGIN:VEVENT" + CRLF, prop("UID", session_uid(row["id"], ctx.domain))]
+    lines.append(prop("DTSTAMP", utc_stamp(max(row["updated"], row["meeting__updated"]))))
+    lines.extend(_session_times(row, ctx))
+    lines.append(prop("SUMMARY", escape_text(_("Closed session"))))
+    lines.append(prop("SEQUENCE", session_sequence(row)))
+    lines.append(prop("STATUS", session_status(row)))
+    lines.append("END:VEVENT" + CRLF)
+    return "".join(lines)
+
+
+def session_sequence(row):
+    # The event shows meeting data too (title, status, documents), so a change
+    # to the meeting must raise the SEQUENCE of each of its sessions as well.
+    return row["revision"] + row["meeting__revision"] - 1
+
+
+def session_status(row):
+    if ICAL_STATUS[row["meeting__status"]] == "CANCELLED":
+        return "CANCELLED"
+    if ICAL_STATUS[row["status"]] == "CONFIRMED" and row["meeting__status"] == Status.TENTATIVE:
+        return "TENTATIVE"
+    return ICAL_STATUS[row["status"]]
+
+
+def _session_times(row, ctx):
+    if row["start"] is not None:
+        tzid = session_tzid(row)
+        return [_timed("DTSTART", row["start"], tzid), _timed("DTEND", row["end"], tzid)]
+    start, end, _day = _all_day_days(row["starts_on"], row["ends_on"] or row["starts_on"], False)[0]
+    return [prop("DTSTART", date_value(start), VALUE="DATE"), prop("DTEND", date_value(end), VALUE="DATE")]
+
+
+def session_event(row, ctx, documents=()):
+    """One VEVENT for a session the viewer may see in full."""
+    language = ctx.language
+    meeting_title = localized(row, "meeting__title", language)
+    title = localized(row, "title", language)
+    stamp = utc_stamp(max(row["updated"], row["meeting__updated"]))
+    status = session_status(row)
+    series = localized(row, "meeting__series__name", language)
+
+    description = [_("Meeting: %(meeting)s") % {"meeting": meeting_title}]
+    description.append(_("Format: %(format)s") % {"format": Mode(row["mode"]).label})
+    if row["status"] not in (Status.SCHEDULED,):
+        description.append(_("Status: %(status)s") % {"status": Status(row["status"]).label})
+    if row["description"]:
+        description.extend(["", row["description"]])
+    private_join = ctx.private and row["join_url"]
+    if private_join:
+        description.extend(["", _("Join: %(url)s") % {"url": row["join_url"]}])
+        if row["join_passcode"]:
+            description.append(_("Passcode: %(code)s") % {"code": row["join_passcode"]})
+    doc_lines, attachments = _documents_text(documents, ctx)
+    if doc_lines:
+        description.extend(["", _("Documents:"), *doc_lines])
+
+    venue_name, venue_city = row["venue__name"], row["venue__city"]
+    if not venue_name:
+        venue_name, venue_city = row["meeting__venue__name"], row["meeting__venue__city"]
+    location = _location(row["room"], venue_name, venue_city if venue_city != venue_name else "")
+    if not location and row["mode"] == Mode.VIRTUAL:
+        location = _("Online")
+
+    lines = ["BEGIN:VEVENT" + CRLF, prop("UID", session_uid(row["id"], ctx.domain)), prop("DTSTAMP", stamp)]
+    lines.extend(_session_times(row, ctx))
+    lines.append(prop("SUMMARY", escape_text(f"{title} – {meeting_title}" if meeting_title else title)))
+    if location:
+        lines.append(prop("LOCATION", escape_text(location)))
+    lines.append(prop("DESCRIPTION", escape_text("\n".join(description))))
+    lines.append(prop("URL", _meeting_url(ctx, row["meeting__slug"]) + f"#session-{row['id']}"))
+    lines.append(prop("CATEGORIES", _categories(series, SessionKind(row["kind"]).label, Mode(row["mode"]).label)))
+    lines.append(prop("RELATED-TO", meeting_uid(row["meeting_id"], ctx.domain), RELTYPE="PARENT"))
+    lines.append(prop("SEQUENCE", session_sequence(row)))
+    lines.append(prop("STATUS", status))
+    lines.append(prop("LAST-MODIFIED", stamp))
+    if ctx.private:
+        lines.append(prop("CLASS", ICAL_CLASS[row["access"]]))
+    if row["start"] is None:
+        lines.append(prop("TRANSP", "TRANSPARENT"))
+    lines.append(_color(row["meeting__series__color"]))
+    if private_join:
+        label = _("Join online")
+        if row["join_passcode"]:
+            label += " – " + _("Passcode: %(code)s") % {"code": row["join_passcode"]}
+        lines.append(prop("CONFERENCE", row["join_url"], VALUE="URI", FEATURE="VIDEO", LABEL=_param(label)))
+    lines.extend(prop("ATTACH", link) for link in attachments)
+    lines.append("END:VEVENT" + CRLF)
+    return "".join(lines)
+
+
+def meeting_events(row, ctx, documents=()):
+    """All-day VEVENTs (one, or one a day with per_day) for a meeting without sessions in the feed."""
+    language = ctx.language
+    title = localized(row, "title", language)
+    stamp = utc_stamp(row["updated"])
+    series = localized(row, "series__name", language)
+    mode_label = Mode(row["mode"]).label if row["mode"] else _("Format not announced")
+
+    description = [_("Format: %(format)s") % {"format": mode_label}]
+    if row["status"] != Status.SCHEDULED:
+        description.append(_("Status: %(status)s") % {"status": Status(row["status"]).label})
+    if row["theme"]:
+        description.append(_("Theme: %(theme)s") % {"theme": row["theme"]})
+    if row["description"]:
+        description.extend(["", row["description"]])
+    if row["official_url"]:
+        description.extend(["", _("Official site: %(url)s") % {"url": row["official_url"]}])
+    doc_lines, attachments = _documents_text(documents, ctx)
+    if doc_lines:
+        description.extend(["", _("Documents:"), *doc_lines])
+    venue_city = row["venue__city"] if row["venue__city"] != row["venue__name"] else ""
+    location = _location(row["venue__name"], venue_city)
+
+    shared = []
+    if location:
+        shared.append(prop("LOCATION", escape_text(location)))
+    shared.append(prop("DESCRIPTION", escape_text("\n".join(description))))
+    shared.append(prop("URL", _meeting_url(ctx, row["slug"])))
+    shared.append(prop("CATEGORIES", _categories(series, _("Meeting"), Mode(row["mode"]).label if row["mode"] else "")))
+    if row["parent_id"]:
+        shared.append(prop("RELATED-TO", meeting_uid(row["parent_id"], ctx.domain), RELTYPE="PARENT"))
+    shared.append(prop("SEQUENCE", row["revision"]))
+    shared.append(prop("STATUS", ICAL_STATUS[row["status"]]))
+    shared.append(prop("LAST-MODIFIED", stamp))
+    if ctx.private:
+        shared.append(prop("CLASS", ICAL_CLASS[row["access"]]))
+    shared.append(prop("TRANSP", "TRANSPARENT"))
+    shared.append(_color(row["series__color"]))
+    shared.extend(prop("ATTACH", link) for link in attachments)
+    shared = "".join(shared)
+
+    days = _all_day_days(row["start_date"], row["end_date"], ctx.per_day)
+    out = []
+    for number, (start, end, day) in enumerate(days, start=1):
+        summary = title
+        if day is not None:
+            summary += " " + _("(day %(number)s of %(total)s)") % {"number": number, "total": len(days)}
+        out.append(
+            "BEGIN:VEVENT" + CRLF
+            + prop("UID", meeting_uid(row["id"], ctx.domain, day))
+            + prop("DTSTAMP", stamp)
+            + prop("DTSTART", date_value(start), VALUE="DATE")
+            + prop("DTEND", date_value(end), VALUE="DATE")
+            + prop("SUMMARY", escape_text(summary))
+            + shared
+            + "END:VEVENT" + CRLF
+        )  # fmt: skip
+    return "".join(out)
+
+
+# --- Assembling a feed ------------------------------------------------------
+
+
+def _stamp_key(value):
+    return value.strftime("%Y%m%d%H%M%S%f") if value else "-"
+
+
+def session_piece_key(row, ctx, variant):
+    parts = (
+        "s", row["id"], row["revision"], row["meeting__revision"], _stamp_key(row["updated"]),
+        _stamp_key(row["meeting__updated"]), _stamp_key(row["meeting__series__updated"]), variant,
+    )  # fmt: skip
+    return _piece_key(parts, ctx)
+
+
+def meeting_piece_key(row, ctx, variant):
+    parts = ("m", row["id"], row["revision"], _stamp_key(row["updated"]), _stamp_key(row["series__updated"]), variant)
+    return _piece_key(parts, ctx)
+
+
+def _piece_key(parts, ctx):
+    """(kind, id, revisions, change times, variant) plus language, per_day and the base URL."""
+    tail = (ctx.language, int(ctx.per_day), _base_hash(ctx.base_url, ctx.domain))
+    return ":".join(map(str, ("ical", FORMAT_VERSION, *parts, *tail)))
+
+
+@functools.cache
+def _base_hash(base_url, domain):
+    return hashlib.sha256(f"{base_url}|{domain}".encode()).hexdigest()[:12]
+
+
+def _sort_key(item):
+    kind, row = item
+    if kind == "m":
+        return (row["start_date"], 0, "", 0, row["id"])
+    start = row["start"]
+    return (row["starts_on"], 1 if start else 0, utc_stamp(start) if start else "", 1, row["id"])
+
+
+def render_feed(*, meta, ctx, sessions, meetings, levels, documents=None, use_cache=True):
+    """The whole feed as text.
+
+    meta: CalendarMeta (name, description, colour, refresh interval).
+    ctx: FeedContext (UID domain, absolute base URL, language, private?, per_day?).
+    sessions: rows with SESSION_FIELDS; those whose access is not in `levels`
+        are rendered as closed-session stubs.
+    meetings: rows with MEETING_FIELDS, for meetings without sessions in the feed.
+    levels: the access levels of the feed's viewer (`visible_access_levels`).
+    documents: a callable taking a set of meeting ids and returning rows with
+        DOCUMENT_FIELDS; called once, only for the meetings of events not in the cache.
+    """
+    items = sorted([("s", row) for row in sessions] + [("m", row) for row in meetings], key=_sort_key)
+    keyed = []
+    for kind, row in items:
+        if kind == "s":
+            variant = "closed" if is_closed_stub(row, levels) else ("private" if ctx.private else "public")
+            keyed.append((session_piece_key(row, ctx, variant), kind, row, variant))
+        else:
+            variant = "private" if ctx.private else "public"
+            keyed.append((meeting_piece_key(row, ctx, variant), kind, row, variant))
+
+    cached = cache.get_many([key for key, *_rest in keyed]) if use_cache and keyed else {}
+    missing = [entry for entry in keyed if entry[0] not in cached]
+    if missing:
+        docs_by_meeting, docs_by_session = {}, {}
+        wanted = {row["meeting_id"] if kind == "s" else row["id"] for _key, kind, row, variant in missing
+                  if variant != "closed"}  # fmt: skip
+        for doc in documents(wanted) if documents and wanted else ():
+            if doc["session_id"]:
+                docs_by_session.setdefault(doc["session_id"], []).append(doc)
+            else:
+                docs_by_meeting.setdefault(doc["meeting_id"], []).append(doc)
+        fresh = {}
+        with translation.override(ctx.language):
+            for key, kind, row, variant in missing:
+                if variant == "closed":
+                    fresh[key] = closed_session_event(row, ctx)
+                elif kind == "s":
+                    docs = docs_by_session.get(row["id"], []) + docs_by_meeting.get(row["meeting_id"], [])
+                    fresh[key] = session_event(row, ctx, docs)
+                else:
+                    fresh[key] = meeting_events(row, ctx, docs_by_meeting.get(row["id"], []))
+        if use_cache:
+            cache.set_many(fresh, timeout=PIECE_TIMEOUT)
+        cached.update(fresh)
+
+    tzids = sorted({session_tzid(row) for kind, row in items if kind == "s" and row["start"] is not None} - {"UTC"})
+    parts = [calendar_header(meta)]
+    parts.extend(vtimezone(tzid) for tzid in tzids)
+    parts.extend(cached[key] for key, *_rest in keyed)
+    parts.append("END:VCALENDAR" + CRLF)
+    return "".join(parts)
