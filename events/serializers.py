@@ -32,6 +32,12 @@ class Conflict(APIException):
     default_detail = "The record was changed by someone else."
     default_code = "conflict"
 
+    def __init__(self, detail=None, code=None):
+        super().__init__(detail, code)
+        if isinstance(detail, dict):
+            # Keep numbers as numbers (APIException would turn every value into a string).
+            self.detail = detail
+
 
 class LocalDateTimeField(serializers.DateTimeField):
     """An aware datetime as it is, with its own offset (DRF would convert it to the server zone)."""
