@@ -171,8 +171,8 @@ def find_conflicts(*, attendance, travel_gap_hours=None):
         timed = sorted(
             ((session_interval(s), s, travels) for s, travels in entries.values()), key=lambda e: (e[0], e[1].pk)
         )
-        for i, ((a_start, a_end), a, a_travels) in enumerate(timed):
-            for (b_start, b_end), b, b_travels in timed[i + 1 :]:
+        for i, ((_a_start, a_end), a, a_travels) in enumerate(timed):
+            for (b_start, _b_end), b, b_travels in timed[i + 1 :]:
                 if b_start >= a_end + gap:
                     break
                 if b_start < a_end:
@@ -318,9 +318,7 @@ def _diff(new, old, *, model, hidden, labels, zone):
         before, after = getattr(old, field.attname), getattr(new, field.attname)
         if before != after:
             changes.append(
-                FieldChange(
-                    str(field.verbose_name), labels.show(field, before, zone), labels.show(field, after, zone)
-                )
+                FieldChange(str(field.verbose_name), labels.show(field, before, zone), labels.show(field, after, zone))
             )
     return changes
 
@@ -370,7 +368,9 @@ def meeting_history(*, meeting, user, limit=50):
                     previous = record
                     continue
             entries.append(
-                HistoryEntry(record, what, action, _localized(record), record.history_date, changes, record.history_user)
+                HistoryEntry(
+                    record, what, action, _localized(record), record.history_date, changes, record.history_user
+                )
             )
             previous = record
     entries.sort(key=lambda e: (e.when, e.record.history_id), reverse=True)
@@ -454,7 +454,9 @@ def schedule_changes(*, user, since, limit=200):
     }
     meeting_ids = set(recent["meeting"]) | {r.meeting_id for r in records["session"]}
     visible_meetings = {m.pk: m for m in Meeting.objects.visible_to(user).filter(pk__in=meeting_ids)}
-    visible_sessions = set(Session.objects.visible_to(user).filter(pk__in=recent["session"]).values_list("pk", flat=True))
+    visible_sessions = set(
+        Session.objects.visible_to(user).filter(pk__in=recent["session"]).values_list("pk", flat=True)
+    )
     existing_sessions = set(Session.objects.filter(pk__in=recent["session"]).values_list("pk", flat=True))
     existing_meetings = set(Meeting.objects.filter(pk__in=recent["meeting"]).values_list("pk", flat=True))
     changes = []
