@@ -1,0 +1,260 @@
+"""The pure iCalendar builder (events.ical): rows in, RFC 5545 text out, no database."""
+
+import datetime as dt
+import zoneinfo
+
+import icalendar
+import pytest
+
+from events import ical
+
+UTC = dt.UTC
+SGT = zoneinfo.ZoneInfo("Asia/Singapore")
+STAMP = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+CTX = ical.FeedContext(domain="events.test", base_url="https://events.test")
+PUBLIC = ["public"]
+
+
+def session_row(**overrides):
+    row = {
+        "id": 7, "revision": 3, "updated": STAMP, "title": "Plenary", "title_id": "Sesi Pleno",
+        "kind": "plenary", "starts_on": dt.date(2030, 3, 1), "ends_on": dt.date(2030, 3, 1),
+        "start": dt.datetime(2030, 3, 1, 9, tzinfo=SGT), "end": dt.datetime(2030, 3, 1, 10, 30, tzinfo=SGT),
+        "room": "Hall 1", "mode": "hybrid", "join_url": "https://meet.example/j/42", "join_passcode": "9911",
+        "status": "scheduled", "access": "public", "description": "Opening remarks.", "meeting_id": 5,
+        "venue__name": "Shangri-La", "venue__city": "Singapore", "venue__timezone": "Asia/Singapore",
+        "meeting__revision": 2, "meeting__updated": STAMP - dt.timedelta(days=1), "meeting__title": "32nd Summit",
+        "meeting__title_id": "KTT ke-32", "meeting__slug": "summit-32", "meeting__timezone": "Asia/Singapore",
+        "meeting__status": "scheduled", "meeting__venue__name": "", "meeting__venue__city": "",
+        "meeting__series__name": "ASEAN Summit", "meeting__series__name_id": "KTT ASEAN",
+        "meeting__series__abbreviation": "AS", "meeting__series__color": "steelblue",
+        "meeting__series__updated": STAMP,
+    }  # fmt: skip
+    row.update(overrides)
+    return row
+
+
+def meeting_row(**overrides):
+    row = {
+        "id": 5, "revision": 4, "updated": STAMP, "title": "Smart Cities, Annual; Meeting", "title_id": "",
+        "slug": "ascn-2030", "start_date": dt.date(2030, 5, 1), "end_date": dt.date(2030, 5, 3), "mode": "",
+        "status": "tentative", "access": "public", "theme": "Resilience", "description": "", "official_url": "",
+        "parent_id": None, "venue__name": "", "venue__city": "", "series__name": "ASCN", "series__name_id": "",
+        "series__abbreviation": "ASCN", "series__color": "teal", "series__updated": STAMP,
+    }  # fmt: skip
+    row.update(overrides)
+    return row
+
+
+def parse_event(text):
+    return icalendar.Event.from_ical(text)
+
+
+def content_lines(text):
+    return text.replace("\r\n ", "").split("\r\n")
+
+
+def test_escape_text_escapes_specials_and_drops_control_characters():
+    assert ical.escape_text("a,b;c\\d\r\ne\x07f") == r"a\,b\;c\\d\nef"
+
+
+def test_fold_keeps_lines_within_75_octets_without_splitting_characters():
+    line = "DESCRIPTION:" + "ภาษาไทย日本語" * 40
+    folded = ical.fold(line)
+    physical = folded.split("\r\n")[:-1]
+    assert all(len(part.encode()) <= 75 for part in physical)
+    assert folded.replace("\r\n ", "") == line + "\r\n"
+
+
+def test_session_event_timed_uses_tzid_stable_uid_and_row_times():
+    text = ical.session_event(session_row(), CTX)
+    event = parse_event(text)
+    lines = content_lines(text)
+    assert "UID:session-7@events.test" in lines
+    assert "DTSTART;TZID=Asia/Singapore:20300301T090000" in lines
+    assert "DTEND;TZID=Asia/Singapore:20300301T103000" in lines
+    assert event.start == dt.datetime(2030, 3, 1, 1, tzinfo=UTC)
+    assert "DTSTAMP:20300102T030405Z" in lines
+    assert "LAST-MODIFIED:20300102T030405Z" in lines
+    assert event["SEQUENCE"] == 4  # session revision 3 plus the meeting's changes since its first revision
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert str(event["SUMMARY"]) == "Plenary – 32nd Summit"
+    assert str(event["LOCATION"]) == "Hall 1, Shangri-La, Singapore"
+    assert str(event["URL"]) == "https://events.test/meetings/summit-32/#session-7"
+    assert "RELATED-TO;RELTYPE=PARENT:meeting-5@events.test" in lines
+    assert [str(c) for c in event["CATEGORIES"].cats] == ["ASEAN Summit", "Plenary", "Hybrid"]
+    assert "COLOR:steelblue" in lines
+    assert str(event["DESCRIPTION"]) == "Meeting: 32nd Summit\nFormat: Hybrid\n\nOpening remarks."
+
+
+def test_public_session_event_has_no_join_link_or_passcode():
+    text = ical.session_event(session_row(), CTX)
+    assert "meet.example" not in text
+    assert "9911" not in text
+    assert "CONFERENCE" not in text
+
+
+def test_private_session_event_has_conference_and_passcode():
+    text = ical.session_event(
+        session_row(access="restricted"), ical.FeedContext("events.test", "https://e", private=True)
+    )
+    lines = content_lines(text)
+    assert 'CONFERENCE;VALUE=URI;FEATURE=VIDEO;LABEL="Join online – Passcode: 9911":https://meet.example/j/42' in lines
+    assert "CLASS:PRIVATE" in lines
+    assert "Join: https://meet.example/j/42\nPasscode: 9911" in str(parse_event(text)["DESCRIPTION"])
+
+
+def test_date_only_session_is_all_day_with_exclusive_end():
+    row = session_row(start=None, end=None, starts_on=dt.date(2030, 3, 1), ends_on=dt.date(2030, 3, 2))
+    lines = content_lines(ical.session_event(row, CTX))
+    assert "DTSTART;VALUE=DATE:20300301" in lines
+    assert "DTEND;VALUE=DATE:20300303" in lines
+
+
+def test_utc_session_is_written_in_utc_without_tzid():
+    row = session_row(venue__timezone="UTC", start=dt.datetime(2030, 3, 1, 9, tzinfo=UTC))
+    row["end"] = row["start"] + dt.timedelta(hours=1)
+    lines = content_lines(ical.session_event(row, CTX))
+    assert "DTSTART:20300301T090000Z" in lines
+
+
+@pytest.mark.parametrize(
+    ("session_status", "meeting_status", "expected"),
+    [
+        ("scheduled", "scheduled", "CONFIRMED"),
+        ("rescheduled", "scheduled", "CONFIRMED"),
+        ("tentative", "scheduled", "TENTATIVE"),
+        ("scheduled", "tentative", "TENTATIVE"),
+        ("postponed", "scheduled", "CANCELLED"),
+        ("cancelled", "scheduled", "CANCELLED"),
+        ("scheduled", "cancelled", "CANCELLED"),
+        ("scheduled", "postponed", "CANCELLED"),
+    ],
+)
+def test_session_status_maps_to_ical_status(session_status, meeting_status, expected):
+    row = session_row(status=session_status, meeting__status=meeting_status)
+    assert str(parse_event(ical.session_event(row, CTX))["STATUS"]) == expected
+
+
+def test_indonesian_feed_uses_indonesian_titles_with_english_fallback():
+    ctx = ical.FeedContext("events.test", "https://e", language="id")
+    assert str(parse_event(ical.session_event(session_row(), ctx))["SUMMARY"]) == "Sesi Pleno – KTT ke-32"
+    assert str(parse_event(ical.session_event(session_row(title_id=""), ctx))["SUMMARY"]) == "Plenary – KTT ke-32"
+
+
+def test_closed_session_event_shows_only_time_and_closed_summary():
+    row = session_row(access="restricted")
+    event = parse_event(ical.closed_session_event(row, CTX))
+    assert sorted(event.keys()) == ["DTEND", "DTSTAMP", "DTSTART", "SEQUENCE", "STATUS", "SUMMARY", "UID"]
+    assert str(event["SUMMARY"]) == "Closed session"
+
+
+def test_meeting_without_sessions_is_one_all_day_event():
+    text = ical.meeting_events(meeting_row(), CTX)
+    lines = content_lines(text)
+    assert text.count("BEGIN:VEVENT") == 1
+    assert "UID:meeting-5@events.test" in lines
+    assert "DTSTART;VALUE=DATE:20300501" in lines
+    assert "DTEND;VALUE=DATE:20300504" in lines
+    assert "STATUS:TENTATIVE" in lines
+    assert "SEQUENCE:4" in lines
+    assert "SUMMARY:Smart Cities\\, Annual\\; Meeting" in lines
+
+
+def test_meeting_per_day_splits_into_days_with_distinct_stable_uids():
+    ctx = ical.FeedContext("events.test", "https://e", per_day=True)
+    calendar = icalendar.Calendar.from_ical(
+        "BEGIN:VCALENDAR\r\n" + ical.meeting_events(meeting_row(), ctx) + "END:VCALENDAR\r\n"
+    )
+    events = calendar.events
+    assert [str(e["UID"]) for e in events] == [
+        "meeting-5-20300501@events.test",
+        "meeting-5-20300502@events.test",
+        "meeting-5-20300503@events.test",
+    ]
+    assert [e.start for e in events] == [dt.date(2030, 5, 1), dt.date(2030, 5, 2), dt.date(2030, 5, 3)]
+    assert [e.end for e in events] == [dt.date(2030, 5, 2), dt.date(2030, 5, 3), dt.date(2030, 5, 4)]
+    assert str(events[1]["SUMMARY"]) == "Smart Cities, Annual; Meeting (day 2 of 3)"
+
+
+def test_published_documents_become_attachments_and_description_lines():
+    docs = [
+        {"id": 1, "meeting_id": 5, "session_id": None, "title": "Vision", "title_id": "", "kind": "vision",
+         "status": "published", "url": "https://asean.example/vision.pdf", "file": ""},
+        {"id": 2, "meeting_id": 5, "session_id": None, "title": "Draft", "title_id": "", "kind": "statement",
+         "status": "draft", "url": "https://asean.example/draft.pdf", "file": ""},
+        {"id": 3, "meeting_id": 5, "session_id": None, "title": "Upload", "title_id": "", "kind": "report",
+         "status": "published", "url": "", "file": "documents/2030/report.pdf"},
+    ]  # fmt: skip
+    text = ical.meeting_events(meeting_row(), CTX, docs)
+    lines = content_lines(text)
+    assert [line for line in lines if line.startswith("ATTACH")] == [
+        "ATTACH:https://asean.example/vision.pdf",
+        "ATTACH:https://events.test/media/documents/2030/report.pdf",
+    ]
+    description = str(parse_event(text)["DESCRIPTION"])
+    assert "- Vision (Vision, Published): https://asean.example/vision.pdf" in description
+    assert "- Draft (Statement, Draft)\n" in description  # a draft's link is not published
+
+
+def test_calendar_header_escapes_names_and_sets_rfc7986_properties():
+    meta = ical.CalendarMeta(name="ASCN, Events; all", description="Line one\nline two", color="SteelBlue")
+    text = ical.calendar_header(meta) + "END:VCALENDAR\r\n"
+    lines = content_lines(text)
+    assert "NAME:ASCN\\, Events\\; all" in lines
+    assert "X-WR-CALNAME:ASCN\\, Events\\; all" in lines
+    assert "X-WR-CALDESC:Line one\\nline two" in lines
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT6H" in lines
+    assert "X-PUBLISHED-TTL:PT6H" in lines
+    assert "COLOR:steelblue" in lines
+    calendar = icalendar.Calendar.from_ical(text)
+    assert calendar.errors == []
+    assert str(calendar["DESCRIPTION"]) == "Line one\nline two"
+
+
+def test_render_feed_adds_one_vtimezone_per_tzid_used():
+    rows = [
+        session_row(id=1),
+        session_row(id=2),
+        session_row(id=3, venue__timezone="Europe/Brussels"),
+        session_row(id=4, venue__timezone="UTC"),
+        session_row(id=5, start=None, end=None, venue__timezone="Asia/Tokyo"),
+    ]
+    text = ical.render_feed(
+        meta=ical.CalendarMeta(name="x"), ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC, use_cache=False
+    )
+    calendar = icalendar.Calendar.from_ical(text)
+    assert [tz.tz_name for tz in calendar.timezones] == ["Asia/Singapore", "Europe/Brussels"]
+    assert calendar.get_missing_tzids() == set()
+    assert all(component.errors == [] for component in calendar.walk())
+
+
+def test_render_feed_renders_a_changed_event_only(monkeypatch):
+    calls = []
+    real = ical.session_event
+    monkeypatch.setattr(
+        ical, "session_event", lambda row, ctx, docs=(): calls.append(row["id"]) or real(row, ctx, docs)
+    )
+    meta = ical.CalendarMeta(name="x")
+    rows = [session_row(id=n) for n in range(1, 6)]
+    first = ical.render_feed(meta=meta, ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC)
+    again = ical.render_feed(meta=meta, ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC)
+    assert calls == [1, 2, 3, 4, 5]
+    assert again == first
+    rows[2] = session_row(id=3, revision=4, title="Renamed")
+    changed = ical.render_feed(meta=meta, ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC)
+    assert calls == [1, 2, 3, 4, 5, 3]
+    assert "Renamed" in changed
+
+
+def test_render_feed_orders_events_by_start():
+    rows = [
+        session_row(id=1, start=dt.datetime(2030, 3, 1, 14, tzinfo=SGT), end=dt.datetime(2030, 3, 1, 15, tzinfo=SGT)),
+        session_row(id=2),
+    ]
+    meetings = [meeting_row(id=9, start_date=dt.date(2030, 2, 1), end_date=dt.date(2030, 2, 1))]
+    text = ical.render_feed(
+        meta=ical.CalendarMeta(name="x"), ctx=CTX, sessions=rows, meetings=meetings, levels=PUBLIC, use_cache=False
+    )
+    uids = [str(e["UID"]) for e in icalendar.Calendar.from_ical(text).events]
+    assert uids == ["meeting-9@events.test", "session-2@events.test", "session-1@events.test"]
