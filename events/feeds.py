@@ -106,7 +106,9 @@ def feed_querysets(*, viewer, private, data, session_scope=None, meeting_scope=N
         listed = sessions_seen | stubs
         stub_meetings = MeetingFilter(_subset(data, STUB_MEETING_PARAMS), queryset=Meeting.objects.all()).qs
         stubs = SessionFilter(_subset(data, STUB_SESSION_PARAMS), queryset=stubs).qs
-        sessions = sessions | stubs.filter(meeting__in=stub_meetings.values("pk"))
+        stubs = stubs.filter(meeting__in=stub_meetings.values("pk"))
+        # The filters may make either query DISTINCT, which `|` cannot combine.
+        sessions = Session.objects.filter(Q(pk__in=sessions.values("pk")) | Q(pk__in=stubs.values("pk")))
     sessionless = meetings_seen.filter(meeting_scope).filter(~Exists(listed.filter(meeting=OuterRef("pk"))))
     meetings = MeetingFilter(data, queryset=sessionless).qs
     return sessions.order_by(), meetings.order_by()
