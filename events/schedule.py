@@ -171,17 +171,21 @@ def find_conflicts(*, attendance, travel_gap_hours=None):
         timed = sorted(
             ((session_interval(s), s, travels) for s, travels in entries.values()), key=lambda e: (e[0], e[1].pk)
         )
-        for i, ((_a_start, a_end), a, a_travels) in enumerate(timed):
-            for (b_start, _b_end), b, b_travels in timed[i + 1 :]:
-                if b_start >= a_end + gap:
+        person = people[person_pk]
+        for i, ((_a_start, a_end), a, _a_travels) in enumerate(timed):
+            for (b_start, _b_end), b, _b_travels in timed[i + 1 :]:
+                if b_start >= a_end:
                     break
-                if b_start < a_end:
-                    conflicts.append(Conflict("overlap", people[person_pk], a, b))
-                    continue
-                a_city, b_city = session_city(a), session_city(b)
-                if a_travels and b_travels and a_city and b_city and a_city != b_city:
-                    hours = (b_start - a_end).total_seconds() / 3600
-                    conflicts.append(Conflict("travel", people[person_pk], a, b, hours))
+                conflicts.append(Conflict("overlap", person, a, b))
+        # Travel is judged from the session the person is coming from: the last to end before this one starts.
+        for j, ((b_start, _b_end), b, b_travels) in enumerate(timed):
+            earlier = [entry for entry in timed[:j] if entry[0][1] <= b_start]
+            if not earlier or not b_travels:
+                continue
+            (_a_start, a_end), a, a_travels = max(earlier, key=lambda e: (e[0][1], e[1].pk))
+            a_city, b_city = session_city(a), session_city(b)
+            if a_travels and a_city and b_city and a_city != b_city and b_start - a_end < gap:
+                conflicts.append(Conflict("travel", person, a, b, (b_start - a_end).total_seconds() / 3600))
     return conflicts
 
 
