@@ -1,0 +1,49 @@
+"""Property-based fuzzing of the JSON API against its own OpenAPI schema (schemathesis).
+
+Every operation gets a bounded number of generated requests, as an anonymous
+caller and (for writes too) as a staff token; no response may be a 5xx or
+break the documented schema.
+"""
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from .factories import StaffFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+CHECKS = [not_a_server_error, response_schema_conformance]
+FUZZ_SETTINGS = settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+# The schema is built in-process (no request at import time, when pytest-django still blocks the database).
+schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
+schema.app = get_wsgi_application()
+api = schema.include(path_regex=r"^/api/v1/")
+
+
+@api.include(method="GET").parametrize()
+@FUZZ_SETTINGS
+def test_api_reads_as_anonymous_never_fail(case, seed):
+    case.call_and_validate(checks=CHECKS)
+
+
+@pytest.fixture
+def staff_token(db):
+    return Token.objects.create(user=StaffFactory(username="fuzz-staff")).key
+
+
+@api.parametrize()
+@FUZZ_SETTINGS
+def test_api_all_operations_as_staff_never_fail(case, seed, staff_token):
+    case.call_and_validate(headers={"Authorization": f"Token {staff_token}"}, checks=CHECKS)
