@@ -46,3 +46,21 @@ lint: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+
+# Benchmark (issue 6): a fresh scratch database seeded with BENCH_MEETINGS synthetic meetings
+# (about 4 sessions each), then one JSON line of timings. PostgreSQL:
+#   make bench BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/ascn_bench
+# The scratch database is dropped and created again: never point it at real data.
+BENCH_MEETINGS ?= 5000
+BENCH_DATABASE_URL ?= sqlite:////tmp/ascn-bench.sqlite3
+bench: install
+	$(PY) loadtest/fresh_db.py $(BENCH_DATABASE_URL)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py seed_scale --meetings $(BENCH_MEETINGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench
+
+# Load test (issue 7): gunicorn with production settings on PostgreSQL + Redis, on 127.0.0.1 only,
+# driven by headless locust for LOAD_SECONDS; prints requests/s, p50/p99 and errors, fails on any error.
+# LOAD_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ascn_load) is dropped and re-seeded.
+load: install
+	$(PY) loadtest/run.py
