@@ -13,7 +13,7 @@ import random
 import zoneinfo
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from events.models import Access, Meeting, Mode, OutcomeDocument, Series, Session, SessionKind, Status, Venue
 
@@ -84,6 +84,10 @@ class Command(BaseCommand):
             made = self.make_meetings(rng, meetings, series, venues)
             session_count = self.make_sessions(rng, made, sessions)
             document_count = self.make_documents(rng, made)
+        # Fresh planner statistics: without them PostgreSQL guesses two public meetings
+        # and picks nested loops that take seconds (autovacuum would analyze only later).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(
             f"Created {len(made)} meetings, {session_count} sessions and {document_count} documents "
             f"in {len(series)} series at {len(venues)} venues."
