@@ -12,6 +12,7 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from .factories import StaffFactory
@@ -27,7 +28,9 @@ FUZZ_SETTINGS = settings(
 )
 
 # The schema is built in-process (no request at import time, when pytest-django still blocks the database).
-schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
+# The coverage phase (exhaustive boundary values) alone takes minutes; examples + fuzzing keep the run bounded.
+CONFIG = SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}}})
+schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True), config=CONFIG)
 schema.app = get_wsgi_application()
 api = schema.include(path_regex=r"^/api/v1/")
 
