@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation.template import templatize
 
 from events.models import Mode
@@ -17,6 +18,15 @@ from .factories import MeetingFactory, SeriesFactory, SessionFactory, timed
 ROOT = Path(settings.BASE_DIR)
 PO = ROOT / "locale/id/LC_MESSAGES/django.po"
 MO = ROOT / "locale/id/LC_MESSAGES/django.mo"
+
+
+@pytest.fixture(autouse=True)
+def _back_to_english():
+    # LocaleMiddleware leaves the last request's language active in this thread; later tests expect English.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "ngettext", "ngettext_lazy"}
 
 
