@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from .forms import MeetingAdminForm, SessionAdminForm
+from .forms import DocumentAdminForm, MeetingAdminForm, SessionAdminForm
 from .models import (
     Chairmanship,
     Delegation,
@@ -56,6 +56,7 @@ class SessionInline(admin.StackedInline):
 
 class DocumentInline(admin.TabularInline):
     model = OutcomeDocument
+    form = DocumentAdminForm
     extra = 0
     fields = ["title", "kind", "status", "adopted_on", "url", "file", "language"]
 
@@ -177,6 +178,7 @@ class VenueAdmin(SimpleHistoryAdmin):
 
 @admin.register(OutcomeDocument)
 class OutcomeDocumentAdmin(SimpleHistoryAdmin):
+    form = DocumentAdminForm
     list_display = ["title", "meeting", "kind", "status", "adopted_on", "language"]
     list_filter = ["kind", "status", "language", "meeting__series"]
     search_fields = ["title", "title_id", "meeting__title"]

@@ -5,14 +5,17 @@ carries the revision it was loaded at, so its save is refused and the error
 lists what the first editor changed, from django-simple-history's records.
 """
 
+import os
+
 from django import forms
+from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .models import Access, Meeting, Session
+from .models import Access, Meeting, OutcomeDocument, Session
 
 
 class RevisionWidget(forms.HiddenInput):
@@ -116,3 +119,32 @@ class MeetingAdminForm(RevisionCheckedForm):
 class SessionAdminForm(RevisionCheckedForm):
     class Meta(RevisionCheckedForm.Meta):
         model = Session
+
+
+DOCUMENT_EXTENSIONS = {".pdf", ".doc", ".docx", ".odt", ".txt", ".xlsx", ".pptx"}
+
+
+class DocumentAdminForm(forms.ModelForm):
+    """Outcome documents: a plain file name, a document type and a sane size."""
+
+    class Meta:
+        model = OutcomeDocument
+        fields = "__all__"  # noqa: DJ007 - the admin narrows the fields it shows
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not upload or not hasattr(upload, "size") or getattr(upload, "_committed", False):
+            return upload  # no new upload: the stored file stays
+        name = upload.name or ""
+        if "/" in name or "\\" in name or ".." in name or any(ord(char) < 32 for char in name):
+            raise forms.ValidationError(_("The file name “%(name)s” is not a plain file name."), params={"name": name})
+        if os.path.splitext(name)[1].lower() not in DOCUMENT_EXTENSIONS:
+            raise forms.ValidationError(
+                _("Upload a document (%(types)s)."), params={"types": ", ".join(sorted(DOCUMENT_EXTENSIONS))}
+            )
+        if upload.size > settings.MAX_DOCUMENT_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s MB; the limit is %(limit)s MB."),
+                params={"size": upload.size // 2**20, "limit": settings.MAX_DOCUMENT_UPLOAD_BYTES // 2**20},
+            )
+        return upload
