@@ -9,6 +9,7 @@ import os
 
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
@@ -144,7 +145,10 @@ class DocumentAdminForm(forms.ModelForm):
             )
         if upload.size > settings.MAX_DOCUMENT_UPLOAD_BYTES:
             raise forms.ValidationError(
-                _("The file is %(size)s MB; the limit is %(limit)s MB."),
-                params={"size": upload.size // 2**20, "limit": settings.MAX_DOCUMENT_UPLOAD_BYTES // 2**20},
+                _("The file is %(size)s; the limit is %(limit)s."),
+                params={
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(settings.MAX_DOCUMENT_UPLOAD_BYTES),
+                },
             )
         return upload

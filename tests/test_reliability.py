@@ -224,3 +224,274 @@ def test_recover_is_forbidden_to_data_entry():
     user = UserFactory(username="clerk", is_staff=True)
     user.groups.add(Group.objects.get(name="Data entry"))
     assert login(user).get(reverse("admin:events_meeting_recover")).status_code == 403
+
+
+# --- Bad input catalogue ------------------------------------------------------------------
+# Each case: a 4xx or a form error with a message, and the database unchanged (`unchanged`).
+
+
+def snapshot():
+    from events.models import Delegation, Series, Venue
+
+    return {
+        model.__name__: sorted(model.objects.values_list("pk", "updated"))
+        for model in (Meeting, Session, OutcomeDocument, Series, Venue, Delegation)
+    } | {"revisions": sorted(Meeting.objects.values_list("pk", "revision"))}
+
+
+@pytest.fixture
+def unchanged(db):
+    meeting = MeetingFactory(title="Steady Summit", slug="steady-summit")
+    SessionFactory(meeting=meeting, title="Steady Plenary")
+    before = snapshot()
+    yield meeting
+    assert snapshot() == before
+
+
+@pytest.fixture
+def staff_api(db):
+    return login(StaffFactory(username="apistaff"))
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/feeds/all.ics?from=2030-03-05&to=2030-03-01", "The end of the date range is before its start."),
+        ("/api/v1/meetings/?from=2030-03-05&to=2030-03-01", "The end of the date range is before its start."),
+        ("/meetings/?from=2030-03-05&to=2030-03-01", "The end of the date range is before its start."),
+        ("/feeds/all.ics?from=0001-01-01", "Dates must lie between 1967 and 2100."),
+        ("/api/v1/sessions/?to=9999-12-31", "Dates must lie between 1967 and 2100."),
+        ("/api/v1/meetings/?from=2030-02-30", "Enter a valid date."),
+        ("/feeds/all.ics?series=%27%20OR%201%3D1--", "is not one of the available choices"),
+        ("/feeds/all.ics?country=ZZ", "ZZ is not one of the available choices"),
+        ("/feeds/all.ics?per_day=maybe", "per_day must be 1 or 0."),
+    ],
+)
+def test_bad_filter_is_a_400_with_a_message(unchanged, url, message):
+    response = Client().get(url)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["' OR '1'='1", "%", "_", "\\", "'; DROP TABLE events_meeting; --", '" UNION SELECT password FROM auth_user --'],
+)
+def test_sql_metacharacters_in_search_are_plain_text(unchanged, query):
+    client = Client()
+    api = client.get("/api/v1/meetings/", {"q": query})
+    page = client.get("/meetings/", {"q": query})
+    feed = client.get("/feeds/all.ics", {"q": query})
+    assert (api.status_code, api.json()["count"]) == (200, 0)
+    assert page.status_code == 200
+    assert "Steady Summit" not in page.content.decode()
+    assert "Steady" not in feed.content.decode()
+
+
+def test_sql_metacharacters_still_match_literally(unchanged):
+    meeting = Meeting.objects.get()
+    Meeting.objects.filter(pk=meeting.pk).update(theme="100% _smart_ cities")
+    response = Client().get("/api/v1/meetings/", {"q": "100% _smart_"})
+    assert [m["slug"] for m in response.json()["results"]] == ["steady-summit"]
+    Meeting.objects.filter(pk=meeting.pk).update(theme="")  # `unchanged` compares updated stamps, not themes
+
+
+def test_search_longer_than_the_limit_is_a_400(unchanged):
+    response = Client().get("/api/v1/meetings/", {"q": "a" * 201})
+    assert response.status_code == 400
+    assert "at most 200 characters" in response.content.decode()
+
+
+def test_huge_page_size_is_capped_not_served_in_full(db):
+    MeetingFactory.create_batch(4)
+    response = Client().get("/api/v1/meetings/", {"page_size": "1000000000"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 4  # all there are, and never more than the cap of 200
+    from events.api import Pagination
+
+    assert Pagination.max_page_size == 200
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "-1", "abc"])
+def test_absurd_page_numbers_are_404_with_a_message(unchanged, page):
+    response = Client().get("/api/v1/meetings/", {"page": page})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid page."}
+
+
+@pytest.mark.parametrize("token", ["x", "A" * 500, "%00%0d%0aSet-Cookie:x=1", "..%2F..%2Fetc%2Fpasswd"])
+def test_malformed_feed_tokens_are_404_with_a_message(unchanged, token):
+    response = Client().get(f"/feeds/private/{token}.ics")
+    assert response.status_code == 404
+    assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize("header", ["Token", "Token not-a-token", "Token a b", "Bearer \u00ff\u00fe"])
+def test_malformed_api_tokens_are_401_with_a_message(unchanged, header):
+    response = Client().post(
+        "/api/v1/meetings/", {"title": "Nope"}, content_type="application/json", headers={"Authorization": header}
+    )
+    assert response.status_code in {401, 403}
+    assert response.json()["detail"]
+
+
+def test_unknown_time_zone_is_a_form_error_in_the_admin(unchanged):
+    meeting = unchanged
+    client = login(StaffFactory(username="alice"))
+    response = client.post(
+        reverse("admin:events_meeting_change", args=[meeting.pk]),
+        meeting_change_data(meeting, meeting.revision, venue="", timezone="Mars/Olympus_Mons"),
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["timezone"] == [
+        "“Mars/Olympus_Mons” is not a known IANA time zone."
+    ]
+
+
+def test_unknown_time_zone_is_a_400_in_the_api(unchanged, staff_api):
+    meeting = unchanged
+    response = staff_api.patch(
+        f"/api/v1/meetings/{meeting.slug}/",
+        {"timezone": "Asia/Atlantis"},
+        content_type="application/json",
+        headers={"If-Match": f'"{meeting.revision}"'},
+    )
+    assert response.status_code == 400
+    assert "Asia/Atlantis" in str(response.json())
+
+
+def test_reversed_meeting_dates_are_a_form_error_in_the_admin(unchanged):
+    meeting = unchanged
+    client = login(StaffFactory(username="alice"))
+    response = client.post(
+        reverse("admin:events_meeting_change", args=[meeting.pk]),
+        meeting_change_data(meeting, meeting.revision, start_date="2030-03-05", end_date="2030-03-01"),
+    )
+    assert response.context["adminform"].form.errors["end_date"] == ["The meeting cannot end before it starts."]
+
+
+def test_absurd_meeting_year_is_a_400_in_the_api(unchanged, staff_api):
+    response = staff_api.patch(
+        f"/api/v1/meetings/{unchanged.slug}/",
+        {"start_date": "99999-01-01"},
+        content_type="application/json",
+        headers={"If-Match": f'"{unchanged.revision}"'},
+    )
+    assert response.status_code == 400
+    assert "start_date" in response.json()
+
+
+def test_non_utf8_body_is_a_400_in_the_api(unchanged, staff_api):
+    response = staff_api.post("/api/v1/meetings/", b'{"title": "\xff\xfe\xfa"}', content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON parse error" in response.json()["detail"]
+
+
+def test_oversized_body_is_a_400(unchanged, staff_api):
+    body = b'{"title": "' + b"a" * (11 * 1024 * 1024) + b'"}'
+    response = staff_api.post("/api/v1/meetings/", body, content_type="application/json")
+    assert response.status_code == 400
+
+
+def document_upload(meeting, upload):
+    return {
+        "meeting": meeting.pk, "title": "Declaration", "kind": "declaration", "status": "draft",
+        "language": "en", "file": upload,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        # A "../" prefix never reaches the form: Django keeps only the base name (next test).
+        ("..\\..\\boot.pdf", b"%PDF-1.4", "is not a plain file name"),
+        ("statement\r\n.pdf", b"%PDF-1.4", "is not a plain file name"),
+        ("script.html", b"<script>alert(1)</script>", "Upload a document"),
+    ],
+)
+def test_bad_document_file_names_are_form_errors(unchanged, name, content, message):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from events.forms import DocumentAdminForm
+
+    form = DocumentAdminForm(
+        data=document_upload(unchanged, None), files={"file": SimpleUploadedFile(name, content)}
+    )
+    assert not form.is_valid()
+    assert message in form.errors["file"][0]
+
+
+def test_path_traversal_in_an_uploaded_name_never_leaves_the_documents_folder(db, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    meeting = MeetingFactory()
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client = login(StaffFactory(username="alice"))
+    upload = SimpleUploadedFile("../../../../tmp/evil.pdf", b"%PDF-1.4")
+    response = client.post(reverse("admin:events_outcomedocument_add"), document_upload(meeting, upload))
+    # Django's upload parser keeps only the base name; the file lands under documents/<year>/.
+    assert response.status_code == 302
+    document = OutcomeDocument.objects.get()
+    assert document.file.name.startswith("documents/")
+    assert ".." not in document.file.name
+    assert (tmp_path / "media" / document.file.name).is_file()
+    assert not (tmp_path / "evil.pdf").exists()
+
+
+def test_oversized_document_upload_is_a_form_error(unchanged, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from events.forms import DocumentAdminForm
+
+    settings.MAX_DOCUMENT_UPLOAD_BYTES = 1024
+    form = DocumentAdminForm(
+        data=document_upload(unchanged, None), files={"file": SimpleUploadedFile("big.pdf", b"x" * 2048)}
+    )
+    assert form.errors["file"] == ["The file is 2.0\xa0KB; the limit is 1.0\xa0KB."]
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Summit\r\nATTENDEE:mailto:evil@example.org", "Summit\nEND:VEVENT\nBEGIN:VEVENT", "Summit\x00\x1b[31m\x7f"],
+)
+def test_control_characters_and_crlf_in_titles_cannot_inject_icalendar_lines(db, title):
+    meeting = MeetingFactory(slug="injected", title=title)
+    SessionFactory(meeting=meeting, title=title)
+    body = Client().get("/feeds/all.ics").content.decode()
+    lines = body.split("\r\n")
+    assert not any(line.startswith(("ATTENDEE", "BEGIN:VEVENT\\", "END:VEVENT\\")) for line in lines)
+    assert lines.count("BEGIN:VEVENT") == lines.count("END:VEVENT") == 1
+    assert not any(ord(char) < 32 and char not in "\t" for line in lines for char in line)
+
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture
+def xss_meeting(db):
+    meeting = MeetingFactory(slug="xss", title=XSS, start_date=dt.date(2099, 1, 1), end_date=dt.date(2099, 1, 2))
+    SessionFactory(meeting=meeting, title=XSS)
+    DocumentFactory(meeting=meeting, title=XSS)
+    return meeting
+
+
+@pytest.mark.parametrize("url", ["/", "/meetings/", "/meetings/xss/", "/changes/", "/documents/", "/changes/feed/"])
+def test_html_in_titles_is_escaped_in_every_page(xss_meeting, url):
+    response = Client().get(url)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert" not in body
+    assert "<img src=x" not in body
+    assert "&lt;script&gt;alert" in body
+
+
+@pytest.mark.parametrize(
+    ("url", "content_type"),
+    [("/api/v1/meetings/", "application/json"), ("/feeds/all.ics", "text/calendar; charset=utf-8")],
+)
+def test_html_in_titles_is_kept_as_data_in_json_and_icalendar_never_served_as_html(xss_meeting, url, content_type):
+    response = Client().get(url)
+    assert response["Content-Type"] == content_type
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "&lt;script" not in response.content.decode()  # data, not double-escaped markup
