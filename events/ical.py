@@ -92,8 +92,12 @@ class CalendarMeta:
 
 
 def escape_text(value):
-    """A TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and newline escaped."""
-    value = _CONTROL.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n"))
+    """A TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and newline escaped.
+
+    Spaces and tabs around the whole value are dropped: libical strips them
+    while parsing, and every client should read the same text.
+    """
+    value = _CONTROL.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n")).strip(" \t")
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 

@@ -45,13 +45,17 @@ def time_json(value, calendar):
     if value.is_date():
         return f"{value.get_year():04d}-{value.get_month():02d}-{value.get_day():02d}"
     utc = value.convert_to_zone(ICal.Timezone.get_utc_timezone())
-    return f"{utc.get_year():04d}-{utc.get_month():02d}-{utc.get_day():02d}T{utc.get_hour():02d}:{utc.get_minute():02d}:{utc.get_second():02d}Z"
+    day = f"{utc.get_year():04d}-{utc.get_month():02d}-{utc.get_day():02d}"
+    return f"{day}T{utc.get_hour():02d}:{utc.get_minute():02d}:{utc.get_second():02d}Z"
 
 
 def main():
     data = sys.stdin.buffer.read().decode("utf-8")
     errors, events = [], []
-    calendar = ICal.Component.new_from_string(data)
+    try:
+        calendar = ICal.Component.new_from_string(data)
+    except TypeError:  # the binding raises when libical returns no component
+        calendar = None
     if calendar is None:
         print(json.dumps({"errors": ["libical could not parse the feed"], "events": []}))
         return
