@@ -1,0 +1,157 @@
+"""Spreadsheet (CSV/XLSX) import and export of meetings and sessions.
+
+Spreadsheets are edited by people, so rows name related rows the way people
+do: series and meetings by slug, venues by name (or "name, city" where the
+name alone is ambiguous, which is how a venue prints). Session times are
+wall-clock times at the session's venue, in the zone of the `timezone` column.
+Every row goes through the model's full_clean, exactly as in the admin.
+"""
+
+import datetime as dt
+
+from import_export import fields, resources, widgets
+from import_export.admin import ExportActionMixin, ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+
+from .models import Meeting, Series, Session, Venue
+
+
+class NaturalKeyWidget(widgets.ForeignKeyWidget):
+    """A foreign key by a human-readable unique field, with a readable error when it does not match."""
+
+    def clean(self, value, row=None, **kwargs):
+        value = str(value).strip() if value is not None else ""
+        if not value:
+            return None
+        try:
+            return self.get_queryset(value, row, **kwargs).get(**{self.field: value})
+        except self.model.DoesNotExist:
+            raise ValueError(f"No {self.model._meta.verbose_name} with {self.field} “{value}”.") from None
+
+
+class VenueWidget(widgets.ForeignKeyWidget):
+    def __init__(self, **kwargs):
+        super().__init__(Venue, field="name", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            return None
+        matches = list(Venue.objects.filter(name=text)[:2])
+        if len(matches) == 1:
+            return matches[0]
+        if ", " in text:
+            name, city = text.rsplit(", ", 1)
+            venue = Venue.objects.filter(name=name, city=city).first()
+            if venue is not None:
+                return venue
+        if matches:
+            raise ValueError(f"More than one venue is called “{text}”; write it as “name, city”.")
+        raise ValueError(f"No venue called “{text}”.")
+
+    def render(self, value, obj=None, **kwargs):
+        return str(value) if value is not None else ""
+
+
+class LocalDateTimeWidget(widgets.Widget):
+    """A wall-clock time; the resource attaches the session's zone once venue and meeting are known."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, dt.datetime):
+            return value
+        try:
+            return dt.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValueError(
+                f"“{value}” is not a date and time; write it as YYYY-MM-DD HH:MM, local time at the venue."
+            ) from None
+
+
+def local_text(value, zone):
+    if value is None:
+        return ""
+    local = value.astimezone(zone).replace(tzinfo=None)
+    return local.isoformat(sep=" ", timespec="minutes" if local.second == 0 else "seconds")
+
+
+class MeetingResource(resources.ModelResource):
+    series = fields.Field(attribute="series", column_name="series", widget=NaturalKeyWidget(Series, field="slug"))
+    parent = fields.Field(attribute="parent", column_name="parent", widget=NaturalKeyWidget(Meeting, field="slug"))
+    venue = fields.Field(attribute="venue", column_name="venue", widget=VenueWidget())
+
+    class Meta:
+        model = Meeting
+        import_id_fields = ["slug"]
+        fields = [
+            "slug", "title", "title_id", "series", "ordinal", "parent", "start_date", "end_date", "venue",
+            "timezone", "host_country", "chair_country", "theme", "mode", "status", "access", "participant_count",
+            "official_url", "description", "source_note",
+        ]  # fmt: skip
+        export_order = fields
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def get_export_queryset(self, request=None):
+        return super().get_export_queryset(request).select_related("series", "parent", "venue")
+
+    def dehydrate_host_country(self, meeting):
+        return meeting.host_country.code or ""
+
+    def dehydrate_chair_country(self, meeting):
+        return meeting.chair_country.code or ""
+
+
+class SessionResource(resources.ModelResource):
+    meeting = fields.Field(attribute="meeting", column_name="meeting", widget=NaturalKeyWidget(Meeting, field="slug"))
+    venue = fields.Field(attribute="venue", column_name="venue", widget=VenueWidget())
+    start = fields.Field(attribute="start", column_name="start", widget=LocalDateTimeWidget())
+    end = fields.Field(attribute="end", column_name="end", widget=LocalDateTimeWidget())
+    timezone = fields.Field(attribute="timezone", column_name="timezone", readonly=True)
+
+    class Meta:
+        model = Session
+        import_id_fields = ["id"]
+        fields = [
+            "id", "meeting", "title", "title_id", "kind", "starts_on", "ends_on", "start", "end", "timezone",
+            "venue", "room", "mode", "join_url", "join_passcode", "status", "access", "show_as_closed", "description",
+        ]  # fmt: skip
+        export_order = fields
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def get_export_queryset(self, request=None):
+        return super().get_export_queryset(request).select_related("meeting", "venue")
+
+    def import_instance(self, instance, row, **kwargs):
+        try:
+            super().import_instance(instance, row, **kwargs)
+        finally:
+            # Times in the sheet are wall-clock times where the session is held.
+            if instance.meeting_id or instance.venue_id:
+                for name in ("start", "end"):
+                    value = getattr(instance, name)
+                    if value is not None and value.tzinfo is None:
+                        setattr(instance, name, value.replace(tzinfo=instance.zone))
+
+    def dehydrate_start(self, session):
+        return local_text(session.start, session.zone)
+
+    def dehydrate_end(self, session):
+        return local_text(session.end, session.zone)
+
+
+class SpreadsheetAdminMixin(ImportExportMixin, ExportActionMixin):
+    """Import with dry-run preview and per-row errors; export of the filtered list or the selected rows."""
+
+    import_formats = [CSV, XLSX]
+    export_formats = [CSV, XLSX]
+
+    def get_import_data_kwargs(self, **kwargs):
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        # All or nothing: one invalid row rolls back the whole file, also at the confirm step.
+        kwargs["rollback_on_validation_errors"] = True
+        return kwargs
