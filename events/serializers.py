@@ -51,6 +51,15 @@ class LocalDateTimeField(serializers.DateTimeField):
         return value.isoformat() if value else None
 
 
+class NaturalKeyField(serializers.SlugRelatedField):
+    """A related row by its slug; a NUL character (which PostgreSQL cannot even compare) is a 400, not a 500."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value="(contains a NUL character)")
+        return super().to_internal_value(data)
+
+
 class HtmlUrlField(serializers.ReadOnlyField):
     """Absolute address of the item's public page."""
 
@@ -150,7 +159,7 @@ class SeriesSerializer(ModelCleanMixin, serializers.ModelSerializer):
 
 
 class SessionSerializer(ModelCleanMixin, RevisionMixin, serializers.ModelSerializer):
-    meeting = serializers.SlugRelatedField(slug_field="slug", queryset=Meeting.objects.all())
+    meeting = NaturalKeyField(slug_field="slug", queryset=Meeting.objects.all())
     venue = VenueSerializer(read_only=True, allow_null=True)
     venue_id = serializers.PrimaryKeyRelatedField(
         source="venue", queryset=Venue.objects.all(), allow_null=True, required=False, write_only=True
@@ -195,7 +204,7 @@ class SessionSerializer(ModelCleanMixin, RevisionMixin, serializers.ModelSeriali
 
 
 class DocumentSerializer(ModelCleanMixin, serializers.ModelSerializer):
-    meeting = serializers.SlugRelatedField(slug_field="slug", queryset=Meeting.objects.all())
+    meeting = NaturalKeyField(slug_field="slug", queryset=Meeting.objects.all())
     link = serializers.CharField(read_only=True, help_text="The document's URL or uploaded file.")
 
     class Meta:
@@ -215,8 +224,8 @@ class DocumentSerializer(ModelCleanMixin, serializers.ModelSerializer):
 
 
 class MeetingSerializer(CountryFieldMixin, ModelCleanMixin, RevisionMixin, serializers.ModelSerializer):
-    series = serializers.SlugRelatedField(slug_field="slug", queryset=Series.objects.all())
-    parent = serializers.SlugRelatedField(
+    series = NaturalKeyField(slug_field="slug", queryset=Series.objects.all())
+    parent = NaturalKeyField(
         slug_field="slug", queryset=Meeting.objects.all(), allow_null=True, required=False
     )
     venue = VenueSerializer(read_only=True, allow_null=True)
@@ -261,7 +270,7 @@ class DelegationMemberSerializer(serializers.ModelSerializer):
 
 
 class DelegationSerializer(CountryFieldMixin, serializers.ModelSerializer):
-    meeting = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    meeting = NaturalKeyField(slug_field="slug", read_only=True)
     members = DelegationMemberSerializer(many=True, read_only=True)
 
     class Meta:

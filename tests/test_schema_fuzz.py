@@ -7,7 +7,9 @@ break the documented schema.
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -33,6 +35,17 @@ CONFIG = SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True), config=CONFIG)
 schema.app = get_wsgi_application()
 api = schema.include(path_regex=r"^/api/v1/")
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    # The real WSGI handler closes the database connection after each request, which would end the test's
+    # transaction on PostgreSQL; Django's own test client disconnects the same handlers.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @api.include(method="GET").parametrize()
