@@ -596,9 +596,9 @@ def test_sidecar_static_files_exist():
 
 def test_nul_character_in_a_slug_reference_is_400(staff_api):
     # Found by the schema fuzzer on PostgreSQL, which cannot compare text containing NUL.
-    response = staff_api.post(
-        "/api/v1/meetings/", meeting_payload(SeriesFactory(), VenueFactory(), series="a\x00b"), format="json"
-    )
+    payload = {**meeting_payload(SeriesFactory(), VenueFactory()), "series": "a\x00b"}
+
+    response = staff_api.post("/api/v1/meetings/", payload, format="json")
 
     assert response.status_code == 400
     assert response.json() == {"series": ["Object with slug=(contains a NUL character) does not exist."]}
