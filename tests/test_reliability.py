@@ -453,7 +453,7 @@ def test_oversized_document_upload_is_a_form_error(unchanged, settings):
 
 @pytest.mark.parametrize(
     "title",
-    ["Summit\r\nATTENDEE:mailto:evil@example.org", "Summit\nEND:VEVENT\nBEGIN:VEVENT", "Summit\x00\x1b[31m\x7f"],
+    ["Summit\r\nATTENDEE:mailto:evil@example.org", "Summit\nEND:VEVENT\nBEGIN:VEVENT", "Summit\x1b[31m\x7f\x0b\x08"],
 )
 def test_control_characters_and_crlf_in_titles_cannot_inject_icalendar_lines(db, title):
     meeting = MeetingFactory(slug="injected", title=title)
@@ -495,3 +495,13 @@ def test_html_in_titles_is_kept_as_data_in_json_and_icalendar_never_served_as_ht
     assert response["Content-Type"] == content_type
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "&lt;script" not in response.content.decode()  # data, not double-escaped markup
+
+
+def test_nul_character_in_a_title_is_a_form_error(unchanged):
+    meeting = unchanged
+    client = login(StaffFactory(username="alice"))
+    response = client.post(
+        reverse("admin:events_meeting_change", args=[meeting.pk]),
+        meeting_change_data(meeting, meeting.revision, title="Steady\x00Summit"),
+    )
+    assert response.context["adminform"].form.errors["title"] == ["Null characters are not allowed."]
