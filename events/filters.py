@@ -11,6 +11,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .models import Meeting, Mode, OutcomeDocument, Series, Session, Status
 
@@ -70,6 +72,18 @@ def _uppercase_country(data):
     return data
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class SeriesSlugFilter(django_filters.ModelMultipleChoiceFilter):
+    """Series chosen by slug. django-filter looks rows up by {field_name: value.slug},
+    so field_name ends in the slug; the schema type is declared since it cannot be inferred."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Series.objects.all())
+        kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("label", _("Series"))
+        super().__init__(*args, **kwargs)
+
+
 class _BaseFilterSet(django_filters.FilterSet):
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(_uppercase_country(data), *args, **kwargs)
@@ -84,10 +98,7 @@ def _date_filters(start_field, end_field):
 
 
 class MeetingFilter(_BaseFilterSet):
-    # field_name ends in the slug: the filter looks rows up by {field_name: value.slug}.
-    series = django_filters.ModelMultipleChoiceFilter(
-        field_name="series__slug", queryset=Series.objects.all(), to_field_name="slug", label=_("Series")
-    )
+    series = SeriesSlugFilter(field_name="series__slug")
     country = CountryFilter(fields=("host_country", "venue__country"), label=_("Country"))
     mode = django_filters.MultipleChoiceFilter(choices=Mode.choices, label=_("Format"))
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
@@ -108,9 +119,7 @@ class MeetingFilter(_BaseFilterSet):
 class SessionFilter(_BaseFilterSet):
     """The planner's filters applied to sessions: meeting-level facets come from the meeting."""
 
-    series = django_filters.ModelMultipleChoiceFilter(
-        field_name="meeting__series__slug", queryset=Series.objects.all(), to_field_name="slug", label=_("Series")
-    )
+    series = SeriesSlugFilter(field_name="meeting__series__slug")
     country = CountryFilter(
         fields=("meeting__host_country", "meeting__venue__country", "venue__country"), label=_("Country")
     )
@@ -131,9 +140,7 @@ class SessionFilter(_BaseFilterSet):
 
 
 class DocumentFilter(_BaseFilterSet):
-    series = django_filters.ModelMultipleChoiceFilter(
-        field_name="meeting__series__slug", queryset=Series.objects.all(), to_field_name="slug", label=_("Series")
-    )
+    series = SeriesSlugFilter(field_name="meeting__series__slug")
     kind = django_filters.MultipleChoiceFilter(choices=OutcomeDocument.Kind.choices, label=_("Kind"))
     status = django_filters.MultipleChoiceFilter(choices=OutcomeDocument.DocumentStatus.choices, label=_("Status"))
     country = CountryFilter(fields=("meeting__host_country", "meeting__venue__country"), label=_("Country"))
