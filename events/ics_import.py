@@ -112,7 +112,7 @@ def read_source(*, source, max_bytes=None):
     except OSError as error:
         raise IcsImportError(f"Cannot read {source}: {error}") from error
     if len(data) > max_bytes:
-        raise IcsImportError(f"{source} is larger than {max_bytes // (1024 * 1024)} MB; nothing was imported.")
+        raise IcsImportError(f"{source} is larger than the limit of {max_bytes:,} bytes; nothing was imported.")
     return data
 
 
