@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
@@ -192,21 +193,24 @@ class FeedView(View):
         if conditional is not response:
             return conditional
 
-        ctx = ical.FeedContext(
-            domain=settings.SITE_DOMAIN,
-            base_url=request.build_absolute_uri("/").rstrip("/"),
-            language=language,
-            private=self.private,
-            per_day=per_day,
-        )
-        response.content = ical.render_feed(
-            meta=meta,
-            ctx=ctx,
-            sessions=list(sessions.values(*ical.SESSION_FIELDS)),
-            meetings=list(meetings.values(*ical.MEETING_FIELDS)),
-            levels=levels,
-            documents=documents_loader(sessions, meetings),
-        ).encode()
+        base_url = request.build_absolute_uri("/").rstrip("/")
+        # Clients without If-None-Match get the same bytes as the last request for this state.
+        feed_key = f"ical:feed:{etag.strip(chr(34))}:{hashlib.sha256(base_url.encode()).hexdigest()[:12]}"
+        content = cache.get(feed_key)
+        if content is None:
+            ctx = ical.FeedContext(
+                domain=settings.SITE_DOMAIN, base_url=base_url, language=language, private=self.private, per_day=per_day
+            )
+            content = ical.render_feed(
+                meta=meta,
+                ctx=ctx,
+                sessions=list(sessions.values(*ical.SESSION_FIELDS)),
+                meetings=list(meetings.values(*ical.MEETING_FIELDS)),
+                levels=levels,
+                documents=documents_loader(sessions, meetings),
+            ).encode()
+            cache.set(feed_key, content, timeout=settings.FEED_CACHE_MAX_AGE)
+        response.content = content
         return response
 
 

@@ -551,3 +551,11 @@ def test_meeting_queryset_helpers_unchanged_by_feeds():
     meeting = MeetingFactory(access=Access.RESTRICTED)
     assert list(Meeting.objects.public()) == []
     assert list(Meeting.objects.visible_to(restricted_viewer())) == [meeting]
+
+
+def test_unchanged_feed_is_served_again_without_rendering(client, monkeypatch):
+    SessionFactory()
+    first = client.get("/feeds/all.ics")
+    monkeypatch.setattr(ical, "render_feed", lambda **kwargs: pytest.fail("rendered an unchanged feed"))
+    again = client.get("/feeds/all.ics")
+    assert (again.status_code, again.content, again["ETag"]) == (200, first.content, first["ETag"])
