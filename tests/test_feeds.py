@@ -559,3 +559,13 @@ def test_unchanged_feed_is_served_again_without_rendering(client, monkeypatch):
     monkeypatch.setattr(ical, "render_feed", lambda **kwargs: pytest.fail("rendered an unchanged feed"))
     again = client.get("/feeds/all.ics")
     assert (again.status_code, again.content, again["ETag"]) == (200, first.content, first["ETag"])
+
+
+def test_subscribe_snippet_offers_webcal_and_download_links(rf):
+    from django.template.loader import render_to_string
+
+    html = render_to_string(
+        "events/feeds/subscribe.html", {"feed_url": "/feeds/series/ascn.ics"}, request=rf.get("/series/ascn/")
+    )
+    assert 'href="webcal://testserver/feeds/series/ascn.ics"' in html
+    assert 'href="/feeds/series/ascn.ics"' in html
