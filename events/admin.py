@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_ics import ics_import_urls
 from .forms import DocumentAdminForm, MeetingAdminForm, SessionAdminForm
 from .models import (
     Chairmanship,
@@ -22,6 +23,7 @@ from .models import (
     Venue,
 )
 from .recovery import recover_urls
+from .resources import MeetingResource, SessionResource, SpreadsheetAdminMixin
 
 
 class YearListFilter(admin.SimpleListFilter):
@@ -79,7 +81,7 @@ class DuplicateEditionForm(forms.Form):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin):
+class MeetingAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "series", "ordinal", "start_date", "end_date", "mode", "status", "access", "host_country"]
     list_filter = ["series", YearListFilter, "mode", "status", "access", "host_country"]
     search_fields = ["title", "title_id", "theme", "slug", "series__name", "series__abbreviation"]
@@ -91,6 +93,8 @@ class MeetingAdmin(SimpleHistoryAdmin):
     readonly_fields = ["created", "updated"]  # the form carries `revision` for optimistic locking
     inlines = [SessionInline, DocumentInline, DelegationInline]
     actions = ["duplicate_as_next_edition"]
+    resource_classes = [MeetingResource]
+    import_export_change_list_template = "admin/events/meeting/change_list_import.html"
 
     fieldsets = [
         (None, {"fields": [("title", "title_id"), "slug", ("series", "ordinal", "parent")]}),
@@ -115,7 +119,7 @@ class MeetingAdmin(SimpleHistoryAdmin):
     ]
 
     def get_urls(self):
-        return recover_urls(self) + super().get_urls()
+        return recover_urls(self) + ics_import_urls(self) + super().get_urls()
 
     @admin.action(description=_("Duplicate as next edition"), permissions=["add"])
     def duplicate_as_next_edition(self, request, queryset):
@@ -151,7 +155,7 @@ class MeetingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(SimpleHistoryAdmin):
+class SessionAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "meeting", "kind", "starts_on", "start", "mode", "status", "access"]
     list_filter = ["kind", "mode", "status", "access", "meeting__series"]
     search_fields = ["title", "title_id", "meeting__title"]
@@ -160,6 +164,7 @@ class SessionAdmin(SimpleHistoryAdmin):
     list_select_related = ["meeting"]
     form = SessionAdminForm
     readonly_fields = ["created", "updated"]  # the form carries `revision` for optimistic locking
+    resource_classes = [SessionResource]
 
 
 @admin.register(Series)
