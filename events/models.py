@@ -185,8 +185,9 @@ class Venue(TimeStamped):
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         # LOCATION in every feed event held here changes with the venue.
-        Meeting.objects.filter(venue=self).update(revision=F("revision") + 1)
-        Session.objects.filter(venue=self).update(revision=F("revision") + 1)
+        now = timezone.now()
+        Meeting.objects.filter(venue=self).update(revision=F("revision") + 1, updated=now)
+        Session.objects.filter(venue=self).update(revision=F("revision") + 1, updated=now)
 
 
 class Chairmanship(TimeStamped):
@@ -649,6 +650,14 @@ class OutcomeDocument(TimeStamped, BilingualTitle):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
+        self.touch_meeting()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.touch_meeting()
+        return result
+
+    def touch_meeting(self):
         # Feed descriptions list a meeting's documents, so they are part of what subscribers see.
         Meeting.objects.filter(pk=self.meeting_id).update(revision=F("revision") + 1, updated=timezone.now())
 

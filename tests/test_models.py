@@ -319,12 +319,23 @@ def test_meeting_upcoming_includes_running_meetings():
     assert list(Meeting.objects.upcoming(today=dt.date(2030, 3, 2))) == [running]
 
 
+def test_meeting_revision_rises_when_a_document_is_deleted():
+    document = DocumentFactory()
+    before = Meeting.objects.get(pk=document.meeting_id)
+    document.delete()
+    after = Meeting.objects.get(pk=document.meeting_id)
+    assert after.revision == before.revision + 1
+    assert after.updated > before.updated
+
+
 def test_venue_rename_bumps_revisions_of_its_meetings_and_sessions():
     session = SessionFactory()
+    before = Session.objects.get(pk=session.pk).updated
     venue = Venue.objects.get(pk=session.venue_id)
     venue.name = "Shangri-La"
     venue.save()
     assert Session.objects.get(pk=session.pk).revision == 2
+    assert Session.objects.get(pk=session.pk).updated > before
     assert Meeting.objects.get(pk=session.meeting_id).revision == 2
 
 
