@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -652,14 +654,15 @@ class OutcomeDocument(TimeStamped, BilingualTitle):
         super().save(*args, **kwargs)
         self.touch_meeting()
 
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        self.touch_meeting()
-        return result
-
     def touch_meeting(self):
         # Feed descriptions list a meeting's documents, so they are part of what subscribers see.
         Meeting.objects.filter(pk=self.meeting_id).update(revision=F("revision") + 1, updated=timezone.now())
+
+
+@receiver(post_delete, sender=OutcomeDocument, dispatch_uid="document_deleted_touches_meeting")
+def _document_deleted(sender, instance, **kwargs):
+    # A signal, not delete(): bulk deletes in the admin skip Model.delete().
+    instance.touch_meeting()
 
 
 class Delegation(TimeStamped):
