@@ -94,8 +94,9 @@ class MeetingResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
 
-    def get_export_queryset(self, request=None):
-        return super().get_export_queryset(request).select_related("series", "parent", "venue")
+    def export(self, queryset=None, **kwargs):
+        queryset = self.get_queryset() if queryset is None else queryset
+        return super().export(queryset=queryset.select_related("series", "parent", "venue"), **kwargs)
 
     def dehydrate_host_country(self, meeting):
         return meeting.host_country.code or ""
@@ -123,8 +124,9 @@ class SessionResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
 
-    def get_export_queryset(self, request=None):
-        return super().get_export_queryset(request).select_related("meeting", "venue")
+    def export(self, queryset=None, **kwargs):
+        queryset = self.get_queryset() if queryset is None else queryset
+        return super().export(queryset=queryset.select_related("meeting", "venue"), **kwargs)
 
     def import_instance(self, instance, row, **kwargs):
         try:

@@ -1,0 +1,285 @@
+import csv
+import datetime as dt
+import io
+import re
+
+import openpyxl
+import pytest
+import tablib
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from events.models import Meeting, Session, Status
+from events.resources import MeetingResource, SessionResource
+
+from .factories import MeetingFactory, SeriesFactory, SessionFactory, VenueFactory, timed
+
+pytestmark = pytest.mark.django_db
+
+MEETING_HEADER = "slug,title,series,start_date,end_date,venue,mode,status\n"
+
+
+@pytest.fixture
+def world():
+    SeriesFactory(slug="summit")
+    VenueFactory(name="Marina Bay Sands", city="Singapore", timezone="Asia/Singapore")
+    VenueFactory(name="Convention Centre", city="Jakarta", country="ID", timezone="Asia/Jakarta")
+    VenueFactory(name="Convention Centre", city="Bangkok", country="TH", timezone="Asia/Bangkok")
+
+
+def dataset(text):
+    return tablib.Dataset().load(text, format="csv")
+
+
+def import_meetings(text, dry_run=False):
+    return MeetingResource().import_data(dataset(text), dry_run=dry_run, rollback_on_validation_errors=True)
+
+
+def row_errors(result):
+    """(row number, field, message) for every invalid row."""
+    return [
+        (row.number, field, message)
+        for row in result.invalid_rows
+        for field, messages in row.field_specific_errors.items()
+        for message in messages
+    ]
+
+
+def test_meetings_import_with_natural_keys(world):
+    result = import_meetings(
+        MEETING_HEADER + "33rd-summit,33rd Summit,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,scheduled\n"
+        'forum,Forum,summit,2030-12-01,2030-12-01,"Convention Centre, Bangkok",hybrid,tentative\n'
+    )
+
+    assert not result.has_errors() and not result.has_validation_errors()
+    summit, forum = Meeting.objects.order_by("start_date")
+    assert (summit.series.slug, summit.venue.name, summit.timezone) == ("summit", "Marina Bay Sands", "Asia/Singapore")
+    assert (forum.venue.city, forum.timezone, forum.status) == ("Bangkok", "Asia/Bangkok", Status.TENTATIVE)
+
+
+def test_dry_run_previews_and_saves_nothing(world):
+    result = import_meetings(
+        MEETING_HEADER + "s,Summit,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,scheduled\n", dry_run=True
+    )
+
+    assert result.totals["new"] == 1
+    assert Meeting.objects.count() == 0
+
+
+def test_one_bad_row_imports_nothing_and_reports_row_field_reason(world):
+    result = import_meetings(
+        MEETING_HEADER + "good,Good,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,scheduled\n"
+        "bad,Bad,summit,2030-11-10,2030-11-01,Marina Bay Sands,in_person,scheduled\n"
+        "worse,Worse,nosuch,2030-11-10,2030-11-13,Convention Centre,in_person,maybe\n"
+    )
+
+    assert Meeting.objects.count() == 0
+    assert row_errors(result) == [
+        (2, "end_date", "The meeting cannot end before it starts."),
+        (3, "series", "No series with slug “nosuch”."),
+        (3, "venue", "More than one venue is called “Convention Centre”; write it as “name, city”."),
+        (3, "status", "Value 'maybe' is not a valid choice."),
+        # Without a venue the meeting has no zone either.
+        (3, "timezone", "Choose a venue or give the time zone the schedule is set in."),
+    ]
+
+
+def test_reimporting_unchanged_rows_skips_them(world):
+    text = MEETING_HEADER + "s,Summit,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,scheduled\n"
+    import_meetings(text)
+
+    result = import_meetings(text)
+
+    assert result.totals["skip"] == 1
+    assert Meeting.objects.get().revision == 1
+
+
+def test_changed_row_updates_by_slug(world):
+    import_meetings(MEETING_HEADER + "s,Summit,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,scheduled\n")
+
+    import_meetings(MEETING_HEADER + "s,Summit,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,cancelled\n")
+
+    meeting = Meeting.objects.get()
+    assert (meeting.status, meeting.revision) == (Status.CANCELLED, 2)
+
+
+SESSION_HEADER = "id,meeting,title,starts_on,start,end,venue,mode\n"
+
+
+def test_session_times_are_local_to_the_venue(world):
+    MeetingFactory(slug="summit-2030", venue=None, timezone="Asia/Singapore")
+
+    SessionResource().import_data(
+        dataset(SESSION_HEADER + ",summit-2030,Panel,,2030-03-01 14:00,2030-03-01 15:30,\"Convention Centre, Jakarta\","
+                "in_person\n"),
+        rollback_on_validation_errors=True,
+    )  # fmt: skip
+
+    session = Session.objects.get()
+    assert (session.timezone, session.local_start.isoformat()) == ("Asia/Jakarta", "2030-03-01T14:00:00+07:00")
+    assert session.start == dt.datetime(2030, 3, 1, 7, 0, tzinfo=dt.UTC)
+
+
+def test_session_outside_the_meeting_is_an_invalid_row(world):
+    MeetingFactory(slug="m", venue=None, timezone="Asia/Singapore")
+
+    result = SessionResource().import_data(
+        dataset(SESSION_HEADER + ",m,Early,2030-02-01,,,Marina Bay Sands,in_person\n"),
+        rollback_on_validation_errors=True,
+    )
+
+    assert Session.objects.count() == 0
+    assert row_errors(result) == [
+        (
+            1,
+            "starts_on",
+            "The session (2030-02-01 to 2030-02-01, Asia/Singapore) lies outside the meeting's dates "
+            "(2030-03-01 to 2030-03-03).",
+        )
+    ]
+
+
+def test_bad_time_is_an_invalid_row_with_a_hint(world):
+    MeetingFactory(slug="m")
+
+    result = SessionResource().import_data(
+        dataset(SESSION_HEADER + ",m,Panel,,tomorrow,,Marina Bay Sands,in_person\n"), rollback_on_validation_errors=True
+    )
+
+    assert row_errors(result)[0] == (
+        1,
+        "start",
+        "“tomorrow” is not a date and time; write it as YYYY-MM-DD HH:MM, local time at the venue.",
+    )
+
+
+def test_session_export_then_import_changes_nothing(world):
+    start, end = timed(dt.date(2030, 3, 1), 9, 30, zone="Asia/Singapore")
+    session = SessionFactory(title="Plenary", start=start, end=end)
+    exported = SessionResource().export()
+
+    assert exported.dict[0]["start"] == "2030-03-01 09:30"
+    assert exported.dict[0]["timezone"] == "Asia/Singapore"
+    result = SessionResource().import_data(tablib.Dataset().load(exported.csv, format="csv"))
+
+    assert result.totals["skip"] == 1
+    session.refresh_from_db()
+    assert (session.start, session.revision) == (start, 1)
+
+
+def test_export_query_count_does_not_grow_with_rows(world):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            SessionResource().export()
+        return len(queries)
+
+    SessionFactory()
+    one = count()
+    for _ in range(19):
+        SessionFactory()
+
+    assert count() == one
+
+
+# --- Through the admin -----------------------------------------------------------------
+
+
+def upload(client, url, name, content, file_format):
+    return client.post(url, {"format": file_format, "import_file": SimpleUploadedFile(name, content)})
+
+
+def test_admin_import_preview_then_confirm(staff_client, world):
+    text = (MEETING_HEADER + "s,Summit,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,scheduled\n").encode()
+
+    preview = upload(staff_client, "/admin/events/meeting/import/", "m.csv", text, "0")
+
+    assert preview.status_code == 200
+    assert "confirm_form" in preview.context and preview.context["confirm_form"] is not None
+    assert Meeting.objects.count() == 0
+    confirm = preview.context["confirm_form"].initial
+    done = staff_client.post("/admin/events/meeting/process_import/", confirm)
+    assert done.status_code == 302
+    assert Meeting.objects.get().slug == "s"
+
+
+def test_admin_import_of_bad_xlsx_shows_row_errors_and_imports_nothing(staff_client, world):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["slug", "title", "series", "start_date", "end_date", "venue", "mode", "status"])
+    sheet.append(["ok", "OK", "summit", dt.date(2030, 11, 10), dt.date(2030, 11, 13), "Marina Bay Sands", "in_person",
+                  "scheduled"])  # fmt: skip
+    sheet.append(["bad", "Bad", "summit", dt.date(2030, 11, 10), dt.date(2030, 11, 1), "Marina Bay Sands", "in_person",
+                  "scheduled"])  # fmt: skip
+    content = io.BytesIO()
+    book.save(content)
+
+    response = upload(staff_client, "/admin/events/meeting/import/", "m.xlsx", content.getvalue(), "1")
+
+    html = re.sub(r"\s+", " ", response.content.decode())
+    assert response.context.get("confirm_form") is None
+    assert "<td>2 </td>" in html
+    assert "end_date" in html and "The meeting cannot end before it starts." in html
+    assert Meeting.objects.count() == 0
+
+
+def test_admin_export_of_filtered_list_to_csv(staff_client, world):
+    MeetingFactory(title="Kept", status=Status.CANCELLED)
+    MeetingFactory(title="Filtered out")
+
+    response = staff_client.post(
+        "/admin/events/meeting/export/?status__exact=cancelled",
+        {"format": "0", "resource": "0", **{f"meetingresource_{f}": "on" for f in MeetingResource._meta.fields}},
+    )
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert response["Content-Type"].startswith("text/csv")
+    assert [row["title"] for row in rows] == ["Kept"]
+    assert rows[0]["status"] == "cancelled"
+
+
+def test_admin_export_sessions_to_xlsx(staff_client, world):
+    SessionFactory(title="Opening")
+
+    response = staff_client.post(
+        "/admin/events/session/export/",
+        {"format": "1", "resource": "0", **{f"sessionresource_{f}": "on" for f in SessionResource._meta.fields}},
+    )
+
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header, first = [cell.value for cell in sheet[1]], [cell.value for cell in sheet[2]]
+    assert dict(zip(header, first, strict=True))["title"] == "Opening"
+    assert header[:4] == ["id", "meeting", "title", "title_id"]
+
+
+def test_admin_ics_upload_imports_and_redirects(staff_client, world):
+    from .test_import_ics import PARTNER
+
+    response = staff_client.post(
+        "/admin/events/meeting/import-ics/",
+        {"series": Meeting._meta.get_field("series").related_model.objects.get().pk,
+         "file": SimpleUploadedFile("p.ics", PARTNER.encode())},
+    )  # fmt: skip
+
+    assert response.status_code == 302
+    assert Session.objects.count() == 3
+
+
+def test_admin_ics_upload_of_bad_file_shows_error(staff_client, world):
+    response = staff_client.post(
+        "/admin/events/meeting/import-ics/",
+        {"series": Meeting._meta.get_field("series").related_model.objects.get().pk,
+         "file": SimpleUploadedFile("p.ics", b"not a calendar")},
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"][0].startswith("This is not")
+    assert Meeting.objects.count() == 0
+
+
+def test_changelist_links_to_ics_import(staff_client, world):
+    response = staff_client.get("/admin/events/meeting/")
+
+    assert b'href="/admin/events/meeting/import-ics/"' in response.content
+    assert b"href='/admin/events/meeting/import/'" in response.content
+    assert b'href="/admin/events/meeting/export/?"' in response.content
