@@ -52,7 +52,8 @@ def test_meetings_import_with_natural_keys(world):
         'forum,Forum,summit,2030-12-01,2030-12-01,"Convention Centre, Bangkok",hybrid,tentative\n'
     )
 
-    assert not result.has_errors() and not result.has_validation_errors()
+    assert not result.has_errors()
+    assert not result.has_validation_errors()
     summit, forum = Meeting.objects.order_by("start_date")
     assert (summit.series.slug, summit.venue.name, summit.timezone) == ("summit", "Marina Bay Sands", "Asia/Singapore")
     assert (forum.venue.city, forum.timezone, forum.status) == ("Bangkok", "Asia/Bangkok", Status.TENTATIVE)
@@ -195,7 +196,8 @@ def test_admin_import_preview_then_confirm(staff_client, world):
     preview = upload(staff_client, "/admin/events/meeting/import/", "m.csv", text, "0")
 
     assert preview.status_code == 200
-    assert "confirm_form" in preview.context and preview.context["confirm_form"] is not None
+    assert "confirm_form" in preview.context
+    assert preview.context["confirm_form"] is not None
     assert Meeting.objects.count() == 0
     confirm = preview.context["confirm_form"].initial
     done = staff_client.post("/admin/events/meeting/process_import/", confirm)
@@ -219,7 +221,8 @@ def test_admin_import_of_bad_xlsx_shows_row_errors_and_imports_nothing(staff_cli
     html = re.sub(r"\s+", " ", response.content.decode())
     assert response.context.get("confirm_form") is None
     assert "<td>2 </td>" in html
-    assert "end_date" in html and "The meeting cannot end before it starts." in html
+    assert "end_date" in html
+    assert "The meeting cannot end before it starts." in html
     assert Meeting.objects.count() == 0
 
 
