@@ -1,0 +1,166 @@
+import csv
+import datetime as dt
+import io
+import json
+from io import StringIO
+
+import icalendar
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from events.models import Access, Meeting, Mode, Session, Status
+
+from .factories import (
+    DelegationFactory,
+    DelegationMemberFactory,
+    DocumentFactory,
+    MeetingFactory,
+    SeriesFactory,
+    SessionFactory,
+    VenueFactory,
+    timed,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def export(file_format, **kwargs):
+    out = StringIO()
+    call_command("export_calendar", format=file_format, stdout=out, stderr=StringIO(), **kwargs)
+    return out.getvalue()
+
+
+@pytest.fixture
+def schedule():
+    venue = VenueFactory(name="Marina Bay Sands", city="Singapore", timezone="Asia/Singapore")
+    summit = MeetingFactory(slug="summit", title="Summit", venue=venue, series=SeriesFactory(slug="asean"))
+    start, end = timed(dt.date(2030, 3, 1), 9, zone="Asia/Singapore")
+    SessionFactory(meeting=summit, title="Opening", venue=venue, start=start, end=end)
+    SessionFactory(
+        meeting=summit,
+        title="Retreat",
+        venue=None,
+        mode=Mode.VIRTUAL,
+        join_url="https://meet.example.org/r",
+        join_passcode="999",
+        access=Access.RESTRICTED,
+        starts_on=dt.date(2030, 3, 2),
+    )
+    DocumentFactory(meeting=summit, title="Declaration")
+    DelegationMemberFactory(delegation=DelegationFactory(meeting=summit, country="ID"), person__name="Minister")
+    MeetingFactory(
+        slug="empty", title="Secret talks", access=Access.CONFIDENTIAL, status=Status.TENTATIVE,
+        start_date=dt.date(2030, 4, 1), end_date=dt.date(2030, 4, 1),
+    )  # fmt: skip
+    return summit
+
+
+def test_json_export_has_everything_with_offsets_and_zones(schedule):
+    data = json.loads(export("json"))
+
+    assert (data["format"], data["version"]) == ("ascn-events", 1)
+    assert [m["slug"] for m in data["meetings"]] == ["summit", "empty"]
+    summit = data["meetings"][0]
+    opening, retreat = summit["sessions"]
+    assert (opening["title"], opening["start"], opening["local_start"], opening["timezone"]) == (
+        "Opening",
+        "2030-03-01T01:00:00+00:00",
+        "2030-03-01T09:00:00+08:00",
+        "Asia/Singapore",
+    )
+    assert (retreat["access"], retreat["join_url"], retreat["start"]) == (
+        "restricted",
+        "https://meet.example.org/r",
+        None,
+    )
+    assert summit["documents"][0]["title"] == "Declaration"
+    assert summit["delegations"][0]["members"][0]["name"] == "Minister"
+    assert data["meetings"][1]["access"] == "confidential"
+    assert {"name": "Marina Bay Sands", "city": "Singapore", "country": "SG", "timezone": "Asia/Singapore",
+            "address": ""} in data["venues"]  # fmt: skip
+
+
+def test_csv_export_has_a_row_per_session_and_per_sessionless_meeting(schedule):
+    rows = list(csv.DictReader(io.StringIO(export("csv"))))
+
+    assert [(r["meeting_slug"], r["session_title"]) for r in rows] == [
+        ("summit", "Opening"),
+        ("summit", "Retreat"),
+        ("empty", ""),
+    ]
+    assert (rows[0]["local_start"], rows[0]["timezone"], rows[0]["venue"]) == (
+        "2030-03-01T09:00:00+08:00",
+        "Asia/Singapore",
+        "Marina Bay Sands, Singapore",
+    )
+    assert rows[1]["join_passcode"] == "999"
+    assert (rows[2]["meeting_status"], rows[2]["meeting_access"]) == ("tentative", "confidential")
+
+
+def test_ics_export_is_a_valid_calendar_of_everything(schedule):
+    calendar = icalendar.Calendar.from_ical(export("ics"))
+
+    events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    opening = next(e for e in events.values() if str(e["SUMMARY"]).startswith("Opening"))
+    assert opening["DTSTART"].params["TZID"] == "Asia/Singapore"
+    assert opening["DTSTART"].dt.isoformat() == "2030-03-01T09:00:00+08:00"
+    retreat = next(e for e in events.values() if str(e["SUMMARY"]).startswith("Retreat"))
+    assert str(retreat["CLASS"]) == "PRIVATE"
+    assert "https://meet.example.org/r" in str(retreat["CONFERENCE"])
+    secret = events[f"meeting-{Meeting.objects.get(slug='empty').pk}@events.ascn.example"]
+    assert (str(secret["SUMMARY"]), str(secret["CLASS"])) == ("Secret talks", "CONFIDENTIAL")
+
+
+def test_ics_export_imports_back_into_an_empty_database(schedule, tmp_path):
+    path = tmp_path / "backup.ics"
+    call_command("export_calendar", format="ics", output=str(path), stderr=StringIO())
+    before = sorted(Session.objects.values_list("title", "start", "starts_on", "access"))
+    Session.objects.all().delete()
+    Meeting.objects.all().delete()
+
+    call_command("import_ics", str(path), series="asean", stdout=StringIO())
+
+    assert sorted(Session.objects.values_list("title", "start", "starts_on", "access")) == before
+    assert Meeting.objects.get(title="Secret talks").access == Access.CONFIDENTIAL
+
+
+def test_output_file_is_written(schedule, tmp_path):
+    path = tmp_path / "backup.json"
+    err = StringIO()
+
+    call_command("export_calendar", format="json", output=str(path), stderr=err)
+
+    assert json.loads(path.read_text())["meetings"][0]["slug"] == "summit"
+    assert err.getvalue().startswith(f"Wrote {path.stat().st_size:,} bytes to {path}.")
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_unwritable_output_is_a_clear_error(schedule, tmp_path):
+    with pytest.raises(CommandError, match="Cannot write .*/missing/backup.json"):
+        call_command("export_calendar", format="json", output=str(tmp_path / "missing" / "backup.json"))
+
+
+def test_unknown_format_is_refused():
+    with pytest.raises(CommandError, match="invalid choice: 'xml'"):
+        call_command("export_calendar", format="xml")
+
+
+@pytest.mark.parametrize("file_format", ["json", "csv", "ics"])
+def test_export_query_count_does_not_grow_with_meetings(file_format):
+    def build():
+        meeting = MeetingFactory()
+        SessionFactory(meeting=meeting)
+        DocumentFactory(meeting=meeting)
+        DelegationMemberFactory(delegation=DelegationFactory(meeting=meeting))
+
+    build()
+    with CaptureQueriesContext(connection) as one:
+        export(file_format)
+    for _ in range(19):
+        build()
+    with CaptureQueriesContext(connection) as many:
+        export(file_format)
+
+    assert len(one) == len(many)
