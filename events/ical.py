@@ -15,9 +15,11 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import pathlib
 import re
 
 import icalendar
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.urls import reverse
@@ -29,6 +31,22 @@ from .models import Access, Mode, OutcomeDocument, SessionKind, Status
 # Bump when the text of events changes shape, so cached pieces are not reused.
 FORMAT_VERSION = 1
 PRODID = "-//ASCN Events//Calendar feeds//EN"
+
+
+def _code_version():
+    """FORMAT_VERSION plus a digest of this module and the compiled translations.
+
+    Cached pieces, whole feeds and ETags carry it, so a deployment that changes
+    how events are written never serves text from the code before it.
+    """
+    digest = hashlib.sha256(pathlib.Path(__file__).read_bytes())
+    for locale_dir in settings.LOCALE_PATHS:
+        for catalogue in sorted(pathlib.Path(locale_dir).glob("*/LC_MESSAGES/django.mo")):
+            digest.update(catalogue.read_bytes())
+    return f"{FORMAT_VERSION}.{digest.hexdigest()[:10]}"
+
+
+CODE_VERSION = _code_version()
 CRLF = "\r\n"
 # Cached pieces only change when their key changes; let them age out slowly.
 PIECE_TIMEOUT = 60 * 60 * 24 * 30
@@ -51,6 +69,14 @@ MEETING_FIELDS = (
     "access", "theme", "description", "official_url", "parent_id", "venue__name", "venue__city",
     "series__name", "series__name_id", "series__abbreviation", "series__color", "series__updated",
 )  # fmt: skip
+
+# What decides an event's cache key, its place in the feed and the VTIMEZONEs the
+# feed needs: a warm feed reads only these, and full rows only for uncached events.
+SESSION_KEY_FIELDS = (
+    "id", "revision", "updated", "access", "starts_on", "start", "meeting_id", "venue__timezone",
+    "meeting__revision", "meeting__updated", "meeting__timezone", "meeting__series__updated",
+)  # fmt: skip
+MEETING_KEY_FIELDS = ("id", "revision", "updated", "start_date", "series__updated")
 
 DOCUMENT_FIELDS = ("id", "meeting_id", "session_id", "title", "title_id", "kind", "status", "url", "file")
 
@@ -467,7 +493,7 @@ def meeting_piece_key(row, ctx, variant):
 def _piece_key(parts, ctx):
     """(kind, id, revisions, change times, variant) plus language, per_day and the base URL."""
     tail = (ctx.language, int(ctx.per_day), _base_hash(ctx.base_url, ctx.domain))
-    return ":".join(map(str, ("ical", FORMAT_VERSION, *parts, *tail)))
+    return ":".join(map(str, ("ical", CODE_VERSION, *parts, *tail)))
 
 
 @functools.cache
@@ -483,56 +509,96 @@ def _sort_key(item):
     return (row["starts_on"], 1 if start else 0, utc_stamp(start) if start else "", 1, row["id"])
 
 
-def render_feed(*, meta, ctx, sessions, meetings, levels, documents=None, use_cache=True):
+# Pieces travel to and from the cache in batches: one round trip of 20,000
+# pieces (~15 MB) would outlast a short cache socket timeout.
+CACHE_BATCH = 2000
+
+
+def _get_many(keys):
+    found = {}
+    for start in range(0, len(keys), CACHE_BATCH):
+        found.update(cache.get_many(keys[start : start + CACHE_BATCH]))
+    return found
+
+
+def _set_many(pieces):
+    items = list(pieces.items())
+    for start in range(0, len(items), CACHE_BATCH):
+        cache.set_many(dict(items[start : start + CACHE_BATCH]), timeout=PIECE_TIMEOUT)
+
+
+def _piece_entry(kind, row, ctx, levels):
+    """(cache key, kind, variant) of one event row (full or key fields only)."""
+    if kind == "s":
+        variant = "closed" if is_closed_stub(row, levels) else ("private" if ctx.private else "public")
+        return session_piece_key(row, ctx, variant), kind, variant
+    variant = "private" if ctx.private else "public"
+    return meeting_piece_key(row, ctx, variant), kind, variant
+
+
+def render_feed(*, meta, ctx, sessions, meetings, levels, documents=None, rows=None, use_cache=True):
     """The whole feed as text.
 
     meta: CalendarMeta (name, description, colour, refresh interval).
     ctx: FeedContext (UID domain, absolute base URL, language, private?, per_day?).
-    sessions: rows with SESSION_FIELDS; those whose access is not in `levels`
-        are rendered as closed-session stubs.
-    meetings: rows with MEETING_FIELDS, for meetings without sessions in the feed.
+    sessions: rows with SESSION_FIELDS (or only SESSION_KEY_FIELDS when `rows`
+        is given); those whose access is not in `levels` are rendered as
+        closed-session stubs.
+    meetings: rows with MEETING_FIELDS (or MEETING_KEY_FIELDS), for meetings
+        without sessions in the feed.
     levels: the access levels of the feed's viewer (`visible_access_levels`).
     documents: a callable taking a set of meeting ids and returning rows with
         DOCUMENT_FIELDS; called once, only for the meetings of events not in the cache.
+    rows: a callable taking (session ids, meeting ids) of the events not in the
+        cache and returning their full rows as (sessions, meetings); called at
+        most once. Without it, `sessions` and `meetings` must be full rows.
     """
     items = sorted([("s", row) for row in sessions] + [("m", row) for row in meetings], key=_sort_key)
-    keyed = []
-    for kind, row in items:
-        if kind == "s":
-            variant = "closed" if is_closed_stub(row, levels) else ("private" if ctx.private else "public")
-            keyed.append((session_piece_key(row, ctx, variant), kind, row, variant))
-        else:
-            variant = "private" if ctx.private else "public"
-            keyed.append((meeting_piece_key(row, ctx, variant), kind, row, variant))
+    keyed = [(*_piece_entry(kind, row, ctx, levels), row) for kind, row in items]
 
-    cached = cache.get_many([key for key, *_rest in keyed]) if use_cache and keyed else {}
+    cached = _get_many([entry[0] for entry in keyed]) if use_cache else {}
     missing = [entry for entry in keyed if entry[0] not in cached]
     if missing:
+        if rows is not None:
+            session_rows, meeting_rows = rows(
+                [row["id"] for _key, kind, _variant, row in missing if kind == "s"],
+                [row["id"] for _key, kind, _variant, row in missing if kind == "m"],
+            )
+            full = {("s", row["id"]): row for row in session_rows} | {("m", row["id"]): row for row in meeting_rows}
+        else:
+            full = {(kind, row["id"]): row for _key, kind, _variant, row in missing}
         docs_by_meeting, docs_by_session = {}, {}
-        wanted = {row["meeting_id"] if kind == "s" else row["id"] for _key, kind, row, variant in missing
-                  if variant != "closed"}  # fmt: skip
+        wanted = {row["meeting_id"] if kind == "s" else row["id"] for (kind, _id), row in full.items()
+                  if kind == "m" or not is_closed_stub(row, levels)}  # fmt: skip
         for doc in documents(wanted) if documents and wanted else ():
             if doc["session_id"]:
                 docs_by_session.setdefault(doc["session_id"], []).append(doc)
             else:
                 docs_by_meeting.setdefault(doc["meeting_id"], []).append(doc)
-        fresh = {}
+        fresh, texts = {}, {}
         with translation.override(ctx.language):
-            for key, kind, row, variant in missing:
+            for key, kind, _variant, key_row in missing:
+                row = full.get((kind, key_row["id"]))
+                if row is None:
+                    continue  # deleted since its key was read: it leaves the feed
+                # The row may have changed since its key was read: file the text under its own key.
+                row_key, _kind, variant = _piece_entry(kind, row, ctx, levels)
                 if variant == "closed":
-                    fresh[key] = closed_session_event(row, ctx)
+                    text = closed_session_event(row, ctx)
                 elif kind == "s":
                     docs = docs_by_session.get(row["id"], []) + docs_by_meeting.get(row["meeting_id"], [])
-                    fresh[key] = session_event(row, ctx, docs)
+                    text = session_event(row, ctx, docs)
                 else:
-                    fresh[key] = meeting_events(row, ctx, docs_by_meeting.get(row["id"], []))
+                    text = meeting_events(row, ctx, docs_by_meeting.get(row["id"], []))
+                fresh[row_key] = texts[key] = text
         if use_cache:
-            cache.set_many(fresh, timeout=PIECE_TIMEOUT)
-        cached.update(fresh)
+            _set_many(fresh)
+        cached.update(texts)
+        items = [(kind, full.get((kind, row["id"]), row)) for kind, row in items]
 
     tzids = sorted({session_tzid(row) for kind, row in items if kind == "s" and row["start"] is not None} - {"UTC"})
     parts = [calendar_header(meta)]
     parts.extend(vtimezone(tzid) for tzid in tzids)
-    parts.extend(cached[key] for key, *_rest in keyed)
+    parts.extend(cached.get(entry[0], "") for entry in keyed)
     parts.append("END:VCALENDAR" + CRLF)
     return "".join(parts)
