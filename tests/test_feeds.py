@@ -405,6 +405,147 @@ def test_etag_changes_when_a_venue_edit_raises_revisions(client):
     assert "New Hall" in str(event_by_uid(response, suid(session))["LOCATION"])
 
 
+def _validator_world():
+    series = SeriesFactory(slug="s")
+    meeting = MeetingFactory(series=series, slug="m")
+    session = SessionFactory(meeting=meeting, venue=meeting.venue)
+    SessionFactory(meeting=meeting, access=Access.RESTRICTED, show_as_closed=True)
+    document = DocumentFactory(meeting=meeting, status="published", url="https://d.example/a.pdf")
+    sessionless = MeetingFactory(series=series)
+    member = DelegationMemberFactory(delegation=DelegationFactory(meeting=meeting, country="ID"))
+    return {"series": series, "meeting": meeting, "session": session, "document": document,
+            "sessionless": sessionless, "member": member}  # fmt: skip
+
+
+def _not_modified(client, url):
+    etag = client.get(url)["ETag"]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers={"If-None-Match": etag})
+    assert (response.status_code, response["ETag"]) == (304, etag)
+    return [query["sql"] for query in queries]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/feeds/all.ics", 1),
+        ("/feeds/all.ics?country=ID&status=scheduled&mode=hybrid&from=2030-01-01&q=summit&lang=id&per_day=1", 1),
+        ("/feeds/all.ics?series=s", 2),  # the series slug is looked up to validate it
+        ("/feeds/series/s.ics", 1),
+        ("/feeds/meetings/m.ics", 1),
+        ("/feeds/delegations/ID.ics", 1),
+    ],
+)
+def test_not_modified_answer_takes_one_validator_query(client, url, expected):
+    _validator_world()
+    queries = _not_modified(client, url)
+    # Anonymous: no session or user lookups by middleware, and no FilterSet or feed rows read.
+    assert len(queries) == expected, queries
+    assert "MAX" in queries[-1]
+    assert "COUNT" in queries[-1]
+
+
+def test_private_feed_not_modified_answer_needs_the_token_and_the_validator(client):
+    _validator_world()
+    owner = UserFactory(is_superuser=True, is_staff=True)
+    _token, secret = FeedToken.issue(user=owner)
+    assert len(_not_modified(client, f"/feeds/private/{secret}.ics")) == 2
+
+
+def _delete_session(world):
+    world["session"].delete()
+
+
+def _insert_document(world):
+    DocumentFactory(meeting=world["meeting"], title="New outcome")
+
+
+def _edit(key, **values):
+    def change(world):
+        obj = world[key]
+        for name, value in values.items():
+            setattr(obj, name, value)
+        obj.save()
+
+    return change
+
+
+DATA_CHANGES = {
+    "session inserted": lambda world: SessionFactory(meeting=world["meeting"]),
+    "session edited": _edit("session", title="Renamed session"),
+    "session deleted": _delete_session,
+    "meeting inserted": lambda world: MeetingFactory(series=world["series"]),
+    "meeting edited": _edit("meeting", title="Renamed meeting"),
+    "sessionless meeting deleted": lambda world: world["sessionless"].delete(),
+    "document inserted": _insert_document,
+    "document edited": _edit("document", title="Renamed document"),
+    "document deleted": lambda world: world["document"].delete(),
+    "venue renamed": lambda world: (setattr(world["meeting"].venue, "name", "New hall"), world["meeting"].venue.save()),
+    "series renamed": _edit("series", name="Renamed series"),
+}
+
+
+@pytest.mark.parametrize("change", DATA_CHANGES)
+@pytest.mark.parametrize("url", ["/feeds/all.ics", "/feeds/series/s.ics", "/feeds/meetings/m.ics"])
+def test_any_data_change_changes_the_etag(client, change, url):
+    world = _validator_world()
+    first = client.get(url)
+    _before, last_change = feeds.site_state()
+    DATA_CHANGES[change](world)
+    response = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert response.status_code == 200
+    assert response["ETag"] != first["ETag"]
+    # Last-Modified moves too, deletes included (through the history tables).
+    assert feeds.site_state()[1] > last_change
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda member, session: member.sessions.add(session),
+        lambda member, session: DelegationMemberFactory(delegation=member.delegation),
+        lambda member, session: member.delete(),
+        lambda member, session: DelegationFactory(meeting=MeetingFactory(), country="ID"),
+        lambda member, session: (setattr(member, "is_head", True), member.save()),
+    ],
+    ids=["session chosen", "member added", "member removed", "delegation added", "member edited"],
+)
+def test_delegation_changes_change_the_delegation_feed_etag(client, change):
+    world = _validator_world()
+    etag = client.get("/feeds/delegations/ID.ics")["ETag"]
+    change(world["member"], world["session"])
+    response = client.get("/feeds/delegations/ID.ics", headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+
+
+def test_feed_of_unknown_series_or_meeting_is_404_without_rendering(client, monkeypatch):
+    _validator_world()
+    monkeypatch.setattr(ical, "render_feed", lambda **kwargs: pytest.fail("rendered a missing feed"))
+    assert client.get("/feeds/series/nope.ics").status_code == 404
+    assert client.get("/feeds/meetings/nope.ics").status_code == 404
+
+
+def test_edit_reads_full_rows_of_the_edited_event_only(client, monkeypatch):
+    sessions = SessionFactory.create_batch(5)
+    MeetingFactory()
+    client.get("/feeds/all.ics")
+    read = []
+    real = feeds._full_rows
+    monkeypatch.setattr(feeds, "_full_rows", lambda qs, fields, ids: read.append(sorted(ids)) or real(qs, fields, ids))
+    sessions[3].title = "Edited"
+    sessions[3].save()
+    assert "Edited" in client.get("/feeds/all.ics").content.decode()
+    assert read == [[sessions[3].pk], []]
+
+
+def test_cold_feed_past_the_id_list_limit_reads_all_rows_once(client, monkeypatch):
+    monkeypatch.setattr(feeds, "MAX_IN_LIST", 2)
+    sessions = SessionFactory.create_batch(4)
+    text = client.get("/feeds/all.ics").content.decode()
+    assert [text.count(suid(session)) for session in sessions] == [1, 1, 1, 1]
+
+
 def test_one_edit_renders_one_event(client, monkeypatch):
     sessions = SessionFactory.create_batch(5)
     client.get("/feeds/all.ics")
@@ -424,8 +565,10 @@ def _feed_queries(client, url):
     return len(queries)
 
 
+@pytest.mark.parametrize("max_in_list", [500, 3])  # full rows by id, and all rows once
 @pytest.mark.parametrize("scope", ["all", "series", "meeting", "delegation", "private"])
-def test_feed_query_count_is_constant_at_1_and_50_events(client, scope):
+def test_feed_query_count_is_constant_at_1_and_50_events(client, scope, max_in_list, monkeypatch):
+    monkeypatch.setattr(feeds, "MAX_IN_LIST", max_in_list)
     owner = restricted_viewer()
     token, secret = FeedToken.issue(user=owner)
     FeedToken.objects.filter(pk=token.pk).update(last_used=timezone.now())
