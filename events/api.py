@@ -6,13 +6,24 @@ being imported. So the routes, which need those views, are loaded only when
 `urlpatterns` is first read (PEP 562 module __getattr__).
 """
 
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
-    # A huge page_size is capped rather than refused: clients that ask for "everything" still get a page.
     max_page_size = 200
+
+    def get_page_size(self, request):
+        # Refuse rather than silently cap: a client asking for 10**9 rows must learn it gets at most 200.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            message = _("Give a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+            raise ValidationError({self.page_size_query_param: [message]})
+        return int(raw)
 
 
 def __getattr__(name):

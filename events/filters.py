@@ -54,6 +54,7 @@ def country_choices():
     return list(countries)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CountryFilter(django_filters.ChoiceFilter):
     def __init__(self, *args, fields=(), **kwargs):
         self.country_fields = fields

@@ -302,14 +302,12 @@ def test_search_longer_than_the_limit_is_a_400(unchanged):
     assert "at most 200 characters" in response.content.decode()
 
 
-def test_huge_page_size_is_capped_not_served_in_full(db):
+@pytest.mark.parametrize("size", ["1000000000", "0", "-5", "ten"])
+def test_huge_or_malformed_page_size_is_400_with_a_message(db, size):
     MeetingFactory.create_batch(4)
-    response = Client().get("/api/v1/meetings/", {"page_size": "1000000000"})
-    assert response.status_code == 200
-    assert len(response.json()["results"]) == 4  # all there are, and never more than the cap of 200
-    from events.api import Pagination
-
-    assert Pagination.max_page_size == 200
+    response = Client().get("/api/v1/meetings/", {"page_size": size})
+    assert response.status_code == 400
+    assert response.json() == {"page_size": ["Give a whole number from 1 to 200."]}
 
 
 @pytest.mark.parametrize("page", ["99999999999999999999", "-1", "abc"])
