@@ -17,7 +17,8 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, TextField, Value
+from django.db.models.functions import Cast, Concat
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -300,12 +301,32 @@ class FeedView(View):
         return ical.render_feed(
             meta=meta,
             ctx=ctx,
-            sessions=list(sessions.values(*ical.SESSION_KEY_FIELDS)),
-            meetings=list(meetings.values(*ical.MEETING_KEY_FIELDS)),
+            sessions=list(sessions.values(*ical.SESSION_KEY_FIELDS, **SESSION_KEY_TEXT)),
+            meetings=list(meetings.values(*ical.MEETING_KEY_FIELDS, **MEETING_KEY_TEXT)),
             levels=levels,
             documents=documents_loader(sessions, meetings),
             rows=rows_loader(sessions, meetings),
         )
+
+
+def _text(*fields):
+    """Fields as one text column ("|" between them): the database formats them faster than Python converts them."""
+    texts = [Cast(field, output_field=TextField()) for field in fields]
+    if len(texts) == 1:
+        return texts[0]
+    joined = [texts[0]]
+    for text in texts[1:]:
+        joined += [Value("|"), text]
+    return Concat(*joined, output_field=TextField())
+
+
+# Times are stored and read in UTC, so their text sorts like the times.
+SESSION_KEY_TEXT = {
+    ical.KEY_VERSION: _text("updated", "meeting__updated", "meeting__series__updated"),
+    ical.KEY_DAY: _text("starts_on"),
+    ical.KEY_START: _text("start"),
+}
+MEETING_KEY_TEXT = {ical.KEY_VERSION: _text("updated", "series__updated"), ical.KEY_DAY: _text("start_date")}
 
 
 def _full_rows(queryset, fields, ids):

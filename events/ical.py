@@ -73,10 +73,13 @@ MEETING_FIELDS = (
 # What decides an event's cache key, its place in the feed and the VTIMEZONEs the
 # feed needs: a warm feed reads only these, and full rows only for uncached events.
 SESSION_KEY_FIELDS = (
-    "id", "revision", "updated", "access", "starts_on", "start", "meeting_id", "venue__timezone",
-    "meeting__revision", "meeting__updated", "meeting__timezone", "meeting__series__updated",
+    "id", "revision", "access", "meeting_id", "venue__timezone", "meeting__revision", "meeting__timezone",
 )  # fmt: skip
-MEETING_KEY_FIELDS = ("id", "revision", "updated", "start_date", "series__updated")
+MEETING_KEY_FIELDS = ("id", "revision")
+# Key rows also carry, as text: the change times ("updated" of the row, and of
+# its meeting and series for a session, joined by "|"), the (start) day, and a
+# session's start in UTC (NULL for date-only sessions). Text sorts like the values.
+KEY_VERSION, KEY_DAY, KEY_START = "key_version", "key_day", "key_start"
 
 DOCUMENT_FIELDS = ("id", "meeting_id", "session_id", "title", "title_id", "kind", "status", "url", "file")
 
@@ -477,17 +480,27 @@ def _stamp_key(value):
     return value.timestamp() if value else "-"
 
 
+def _session_stamps(row):
+    # Key rows carry the change times as one text column (see KEY_VERSION):
+    # converting 60,000 timestamps to datetimes was most of a warm feed's time.
+    if KEY_VERSION in row:
+        return row[KEY_VERSION].replace(" ", "T")  # cache keys hold no spaces
+    return "|".join(str(_stamp_key(row[name])) for name in ("updated", "meeting__updated", "meeting__series__updated"))
+
+
+def _meeting_stamps(row):
+    if KEY_VERSION in row:
+        return row[KEY_VERSION].replace(" ", "T")
+    return "|".join(str(_stamp_key(row[name])) for name in ("updated", "series__updated"))
+
+
 def session_piece_key(row, ctx, variant):
-    parts = (
-        "s", row["id"], row["revision"], row["meeting__revision"], _stamp_key(row["updated"]),
-        _stamp_key(row["meeting__updated"]), _stamp_key(row["meeting__series__updated"]), variant,
-    )  # fmt: skip
+    parts = ("s", row["id"], row["revision"], row["meeting__revision"], _session_stamps(row), variant)
     return _piece_key(parts, ctx)
 
 
 def meeting_piece_key(row, ctx, variant):
-    parts = ("m", row["id"], row["revision"], _stamp_key(row["updated"]), _stamp_key(row["series__updated"]), variant)
-    return _piece_key(parts, ctx)
+    return _piece_key(("m", row["id"], row["revision"], _meeting_stamps(row), variant), ctx)
 
 
 def _piece_key(parts, ctx):
@@ -501,8 +514,22 @@ def _base_hash(base_url, domain):
     return hashlib.sha256(f"{base_url}|{domain}".encode()).hexdigest()[:12]
 
 
+def _revisions(row):
+    return row["revision"], row.get("meeting__revision")
+
+
+def _start(row):
+    """The session's start (a datetime, or in key rows its UTC text), None for a date-only session."""
+    return row[KEY_START] if KEY_START in row else row["start"]
+
+
 def _sort_key(item):
     kind, row = item
+    if KEY_DAY in row:  # key rows: day and start as sortable text
+        if kind == "m":
+            return (row[KEY_DAY], 0, "", 0, row["id"])
+        start = row[KEY_START]
+        return (row[KEY_DAY], 1 if start else 0, start or "", 1, row["id"])
     if kind == "m":
         return (row["start_date"], 0, "", 0, row["id"])
     start = row["start"]
@@ -577,12 +604,12 @@ def render_feed(*, meta, ctx, sessions, meetings, levels, documents=None, rows=N
                 docs_by_meeting.setdefault(doc["meeting_id"], []).append(doc)
         fresh, texts = {}, {}
         with translation.override(ctx.language):
-            for key, kind, _variant, key_row in missing:
+            for key, kind, variant, key_row in missing:
                 row = full.get((kind, key_row["id"]))
                 if row is None:
                     continue  # deleted since its key was read: it leaves the feed
-                # The row may have changed since its key was read: file the text under its own key.
-                row_key, _kind, variant = _piece_entry(kind, row, ctx, levels)
+                if kind == "s" and is_closed_stub(row, levels) != (variant == "closed"):
+                    continue  # its access changed since its key was read: the next request has it
                 if variant == "closed":
                     text = closed_session_event(row, ctx)
                 elif kind == "s":
@@ -590,13 +617,15 @@ def render_feed(*, meta, ctx, sessions, meetings, levels, documents=None, rows=N
                     text = session_event(row, ctx, docs)
                 else:
                     text = meeting_events(row, ctx, docs_by_meeting.get(row["id"], []))
-                fresh[row_key] = texts[key] = text
+                texts[key] = text
+                # A row edited since its key was read is shown but not filed under the old key.
+                if _revisions(row) == _revisions(key_row):
+                    fresh[key] = text
         if use_cache:
             _set_many(fresh)
         cached.update(texts)
-        items = [(kind, full.get((kind, row["id"]), row)) for kind, row in items]
 
-    tzids = sorted({session_tzid(row) for kind, row in items if kind == "s" and row["start"] is not None} - {"UTC"})
+    tzids = sorted({session_tzid(row) for kind, row in items if kind == "s" and _start(row) is not None} - {"UTC"})
     parts = [calendar_header(meta)]
     parts.extend(vtimezone(tzid) for tzid in tzids)
     parts.extend(cached.get(entry[0], "") for entry in keyed)
