@@ -20,7 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -36,7 +40,9 @@ def run_manage(*args, **env):
 
 def test_check_deploy_with_production_settings_reports_nothing():
     result = run_manage("check", "--deploy", "--fail-level", "DEBUG", SECRET_KEY=secrets.token_urlsafe(50))
-    assert (result.returncode, result.stdout.strip()) == (0, "System check identified no issues (0 silenced).")
+    assert (result.returncode, result.stdout.strip()) == (0, "System check identified no issues (0 silenced)."), (
+        result.stderr[-2000:]
+    )
 
 
 def test_check_deploy_with_development_settings_reports_the_insecure_switches():
@@ -60,7 +66,9 @@ def test_production_settings_with_a_short_secret_key_refuse_to_start():
 def test_production_secret_key_and_database_come_from_the_environment():
     key = secrets.token_urlsafe(50)
     script = "from django.conf import settings as s; print(s.SECRET_KEY, s.DATABASES['default']['NAME'], s.DEBUG)"
-    result = run_manage("shell", "--no-imports", "-c", script, SECRET_KEY=key, DATABASE_URL="sqlite:////tmp/from-env.sqlite3")
+    result = run_manage(
+        "shell", "--no-imports", "-c", script, SECRET_KEY=key, DATABASE_URL="sqlite:////tmp/from-env.sqlite3"
+    )
     assert result.stdout.split() == [key, "/tmp/from-env.sqlite3", "False"]
 
 
@@ -133,9 +141,7 @@ def test_admin_login_succeeds_after_fewer_failures_than_the_limit(client):
 
 
 def perms(group_name):
-    return set(
-        Permission.objects.filter(group__name=group_name).values_list("content_type__app_label", "codename")
-    )
+    return set(Permission.objects.filter(group__name=group_name).values_list("content_type__app_label", "codename"))
 
 
 @pytest.mark.django_db
