@@ -68,7 +68,8 @@ class RevisionCheckedForm(forms.ModelForm):
             return cleaned
         seen = cleaned.get("revision")
         if seen is None:
-            # The rendered form always carries it; a hand-made POST without it opts out of the check.
+            # The rendered form always carries it; a POST without it cannot prove it saw the latest save.
+            self.add_error(None, _("This form does not say which revision it edits; reload the page and try again."))
             return cleaned
         # Lock the row (PostgreSQL) so nobody saves between this check and our save;
         # SQLite's IMMEDIATE transactions already serialise writers.

@@ -130,6 +130,8 @@ def test_admin_change_meeting_edits_existing_session(staff_client):
         end_date="2030-03-03",
     )
     data["sessions-INITIAL_FORMS"] = "1"
+    data["revision"] = meeting.revision
+    data["sessions-0-revision"] = session.revision
     response = staff_client.post(reverse("admin:events_meeting_change", args=[meeting.pk]), data)
     assert response.status_code == 302
     session.refresh_from_db()
@@ -212,8 +214,27 @@ def test_admin_moving_meeting_dates_away_from_its_sessions_is_a_form_error(staff
         end_date="2030-04-03",
     )
     data["sessions-INITIAL_FORMS"] = "1"
+    data["revision"] = meeting.revision
     response = staff_client.post(reverse("admin:events_meeting_change", args=[meeting.pk]), data)
     assert response.status_code == 200
     assert "lies outside the meeting" in str(response.context["inline_admin_formsets"][0].formset.errors)
     meeting.refresh_from_db()
     assert meeting.start_date == dt.date(2030, 3, 1)
+
+
+def test_admin_change_without_revision_is_refused(staff_client):
+    meeting = MeetingFactory(title="Original")
+    data = meeting_form(
+        meeting.series,
+        meeting.venue,
+        title="Changed",
+        slug=meeting.slug,
+        ordinal="",
+        start_date="2030-03-01",
+        end_date="2030-03-03",
+    )
+    response = staff_client.post(reverse("admin:events_meeting_change", args=[meeting.pk]), data)
+    assert response.status_code == 200
+    assert "does not say which revision it edits" in str(response.context["adminform"].form.non_field_errors())
+    meeting.refresh_from_db()
+    assert meeting.title == "Original"
