@@ -539,6 +539,31 @@ def test_edit_reads_full_rows_of_the_edited_event_only(client, monkeypatch):
     assert read == [[sessions[3].pk], []]
 
 
+def test_feed_from_key_rows_has_the_bytes_of_the_builder_on_full_rows(client):
+    # The view sorts and keys events by database-formatted text; the pure builder by Python values.
+    meeting = MeetingFactory(start_date=DAY, end_date=DAY + dt.timedelta(days=2))
+    for day, hour, minute in [(2, 9, 0), (0, 14, 30), (0, 9, 0), (1, 22, 0), (0, 9, 30)]:
+        start, end = timed(DAY + dt.timedelta(days=day), hour, minute, zone="Asia/Tokyo")
+        SessionFactory(meeting=meeting, starts_on=start.astimezone(zoneinfo.ZoneInfo("Asia/Tokyo")).date(),
+                       ends_on=start.date(), start=start, end=end)  # fmt: skip
+    SessionFactory(meeting=meeting, starts_on=DAY + dt.timedelta(days=1))  # date-only
+    MeetingFactory(start_date=DAY + dt.timedelta(days=1), end_date=DAY + dt.timedelta(days=1))  # sessionless
+    served = client.get("/feeds/all.ics")
+    options = feeds.feed_options(served.wsgi_request.GET)
+    sessions, meetings = feeds.feed_querysets(viewer=None, private=False, options=options)
+    built = ical.render_feed(
+        meta=feeds.AllFeed().get_meta(),
+        ctx=ical.FeedContext(domain=DOMAIN, base_url="http://testserver"),
+        sessions=list(sessions.values(*ical.SESSION_FIELDS)),
+        meetings=list(meetings.values(*ical.MEETING_FIELDS)),
+        levels=[Access.PUBLIC],
+        documents=feeds.documents_loader(sessions, meetings),
+        use_cache=False,
+    )
+    assert served.content.decode() == built
+    assert len(uids(served)) == 7
+
+
 def test_cold_feed_past_the_id_list_limit_reads_all_rows_once(client, monkeypatch):
     monkeypatch.setattr(feeds, "MAX_IN_LIST", 2)
     sessions = SessionFactory.create_batch(4)
