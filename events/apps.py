@@ -16,6 +16,13 @@ def _create_triggers(sender, using="default", **kwargs):
     create_triggers(connections[using])
 
 
+def _create_missing_roles(sender, using="default", **kwargs):
+    # `flush` (and so every transactional test) empties the groups the migration made.
+    from .roles import create_missing_roles
+
+    create_missing_roles(using=using)
+
+
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = _("ASEAN meetings")
@@ -24,3 +31,4 @@ class EventsConfig(AppConfig):
     def ready(self):
         pre_migrate.connect(_drop_triggers, sender=self, dispatch_uid="events_drop_triggers")
         post_migrate.connect(_create_triggers, sender=self, dispatch_uid="events_create_triggers")
+        post_migrate.connect(_create_missing_roles, sender=self, dispatch_uid="events_create_missing_roles")

@@ -56,7 +56,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def planner_data(transactional_db, django_db_serialized_rollback):
+def planner_data(transactional_db):
     summit_series = SeriesFactory(name="ASEAN Summit", name_id="KTT ASEAN", slug="asean-summit")
     summit = MeetingFactory(
         series=summit_series,
