@@ -156,6 +156,8 @@ def test_anonymous_crawl_reaches_the_public_pages_feeds_and_api(secret_world):
     assert {"/meetings/", "/meetings/open-summit/", "/feeds/all.ics", "/feeds/series/summit.ics",
             "/feeds/meetings/open-summit.ics", "/api/v1/meetings/", "/api/v1/sessions/"} <= showing_public  # fmt: skip
     assert len(pages) >= 40
+    assert pages["/sitemap.xml"][0] == 200
+    assert "/meetings/open-summit/" in pages["/sitemap.xml"][1]
 
 
 def test_closed_session_is_listed_in_public_feeds_only_as_closed(secret_world):
