@@ -12,13 +12,14 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -96,11 +97,18 @@ class Revisioned(TimeStamped):
             if name in loaded and loaded[name] != getattr(self, self._meta.get_field(name).attname)
         ]
 
+    def snapshot_visible_fields(self):
+        self._loaded = {name: getattr(self, self._meta.get_field(name).attname) for name in self.subscriber_fields}
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self.snapshot_visible_fields()
+
     def save(self, *args, **kwargs):
         if self.visible_changes():
             self.revision += 1
         super().save(*args, **kwargs)
-        self._loaded = {name: getattr(self, self._meta.get_field(name).attname) for name in self.subscriber_fields}
+        self.snapshot_visible_fields()
 
 
 class BilingualTitle(models.Model):
@@ -821,9 +829,6 @@ def visible_access_levels(user):
 
 def duplicate_meeting(meeting, *, shift_days):
     """Copy `meeting` as its series' next edition, sessions moved by `shift_days`."""
-    from django.db import transaction
-    from django.utils.text import slugify
-
     shift = dt.timedelta(days=shift_days)
     with transaction.atomic():
         sessions = list(meeting.sessions.all())

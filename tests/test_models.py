@@ -124,6 +124,14 @@ def test_meeting_revision_rises_only_on_visible_change():
     assert Meeting.objects.get(pk=meeting.pk).revision == 2
 
 
+def test_meeting_revision_compares_with_refreshed_values():
+    meeting = MeetingFactory(title="Before")
+    Meeting.objects.filter(pk=meeting.pk).update(title="After")
+    meeting.refresh_from_db()
+    meeting.save()  # nothing changed since the refresh
+    assert Meeting.objects.get(pk=meeting.pk).revision == 1
+
+
 def test_meeting_revision_rises_when_a_document_is_added():
     meeting = MeetingFactory()
     DocumentFactory(meeting=meeting)
