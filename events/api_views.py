@@ -8,7 +8,7 @@ stale `revision` in the body gets 409.
 
 import django_filters
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, ProtectedError
+from django.db.models import Prefetch, ProtectedError, Q
 from django.urls import include, path
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -27,6 +27,13 @@ from .serializers import (
     SeriesSerializer,
     SessionSerializer,
 )
+
+
+def visible_documents(user):
+    """Documents of meetings `user` may see, less those attached to a session they may not see (as on the pages)."""
+    return OutcomeDocument.objects.filter(meeting__in=Meeting.objects.visible_to(user)).filter(
+        Q(session__isnull=True) | Q(session__in=Session.objects.visible_to(user))
+    )
 
 
 class PreconditionFailed(APIException):
@@ -182,7 +189,7 @@ class MeetingViewSet(RevisionedViewSet):
             )
             queryset = queryset.prefetch_related(
                 Prefetch("sessions", queryset=sessions, to_attr="visible_sessions"),
-                Prefetch("documents", queryset=OutcomeDocument.objects.order_by("kind", "title", "pk")),
+                Prefetch("documents", queryset=visible_documents(self.request.user).order_by("kind", "title", "pk")),
             )
         return queryset
 
@@ -209,8 +216,7 @@ class DocumentViewSet(BaseViewSet):
     ordering = ["meeting__start_date", "kind", "title", "pk"]
 
     def get_queryset(self):
-        meetings = Meeting.objects.visible_to(self.request.user)
-        return OutcomeDocument.objects.filter(meeting__in=meetings).select_related("meeting")
+        return visible_documents(self.request.user).select_related("meeting")
 
 
 class DelegationViewSet(viewsets.ReadOnlyModelViewSet):

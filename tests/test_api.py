@@ -608,3 +608,18 @@ def test_nul_character_in_a_slug_reference_is_400(staff_api):
 
     assert response.status_code == 400
     assert response.json() == {"series": ["Object with slug=(contains a NUL character) does not exist."]}
+
+
+def test_documents_of_a_hidden_session_are_hidden_in_list_and_detail(anon, staff_api):
+    meeting = MeetingFactory(slug="open-meeting")
+    retreat = SessionFactory(meeting=meeting, title="Retreat", access=Access.RESTRICTED)
+    DocumentFactory(meeting=meeting, session=retreat, title="Retreat minutes")
+    DocumentFactory(meeting=meeting, title="Declaration")
+
+    listing = anon.get("/api/v1/documents/")
+    detail = anon.get("/api/v1/meetings/open-meeting/").json()
+    staff_detail = staff_api.get("/api/v1/meetings/open-meeting/").json()
+
+    assert titles(listing) == ["Declaration"]
+    assert [d["title"] for d in detail["documents"]] == ["Declaration"]
+    assert sorted(d["title"] for d in staff_detail["documents"]) == ["Declaration", "Retreat minutes"]
