@@ -55,6 +55,7 @@ ENV = {
     "ALLOWED_HOSTS": HOST,
     "CONN_MAX_AGE": "600",
     "PYTHONPATH": str(ROOT),
+    "STATIC_ROOT": os.environ.get("STATIC_ROOT") or tempfile.mkdtemp(prefix="ascn-static-"),
 }
 
 
@@ -128,6 +129,7 @@ def main():
     recreate(DATABASE_URL)
     flush_redis()
     manage("migrate", "--noinput", "-v0")
+    manage("collectstatic", "--noinput", "-v0")
     manage("seed_scale", "--meetings", MEETINGS)
     targets = work / "targets.json"
     write_targets(targets)
