@@ -280,14 +280,18 @@ def _localized(record, field="title"):
 class _Labels:
     """Turns raw history values into what a reader understands, with one query per related model."""
 
-    def __init__(self, records):
+    def __init__(self, records, user):
         venue_ids, meeting_ids, series_ids = set(), set(), set()
         for r in records:
             venue_ids.add(getattr(r, "venue_id", None))
             meeting_ids.update({getattr(r, "parent_id", None), getattr(r, "meeting_id", None)})
             series_ids.add(getattr(r, "series_id", None))
         self.venues = {v.pk: str(v) for v in Venue.objects.filter(pk__in=venue_ids - {None})}
-        self.meetings = {m.pk: m for m in Meeting.objects.filter(pk__in=meeting_ids - {None}).only("title", "title_id")}
+        # A parent, or the meeting a session moved from, may be one the reader must not see.
+        self.meetings = {
+            m.pk: m
+            for m in Meeting.objects.visible_to(user).filter(pk__in=meeting_ids - {None}).only("title", "title_id")
+        }
         self.series = {s.pk: s for s in Series.objects.filter(pk__in=series_ids - {None}).only("name", "name_id")}
 
     def show(self, field, value, zone):
@@ -299,7 +303,7 @@ class _Labels:
             return self.venues.get(value, str(value))
         if field.name in {"parent", "meeting"}:
             meeting = self.meetings.get(value)
-            return meeting.localized_title if meeting else str(value)
+            return meeting.localized_title if meeting else str(_("(not shown)"))
         if field.name == "series":
             series = self.series.get(value)
             return series.localized_name if series else str(value)
@@ -351,7 +355,7 @@ def meeting_history(*, meeting, user, limit=50):
         # A session that no longer exists is shown as it was when it went, if it was visible then.
         if r.id in visible_session_ids or (r.history_type == "-" and r.access in levels)
     ]
-    labels = _Labels(meeting_records + session_records)
+    labels = _Labels(meeting_records + session_records, user)
     entries = []
     for what, model, records in (("meeting", Meeting, meeting_records), ("session", Session, session_records)):
         previous = None
@@ -550,8 +554,11 @@ def _span(session):
     return session.starts_on.isoformat(), (session.ends_on or session.starts_on).isoformat()
 
 
-def event_json_ld(*, meeting, sessions, absolute):
-    """schema.org Event for a meeting page; `absolute` turns a path into a full URL."""
+def event_json_ld(*, meeting, parent, sessions, absolute):
+    """schema.org Event for a meeting page; `absolute` turns a path into a full URL.
+
+    `parent` is the meeting's parent if the viewer may see it, else None.
+    """
     url = absolute(meeting.get_absolute_url())
     data = {
         "@context": "https://schema.org",
@@ -574,13 +581,9 @@ def event_json_ld(*, meeting, sessions, absolute):
     locations = _locations(mode=meeting.mode, venue=meeting.venue, url=meeting.official_url or url)
     if locations:
         data["location"] = locations[0] if len(locations) == 1 else locations
-    if meeting.parent_id:
-        data["superEvent"] = {
-            "@type": "Event",
-            "@id": absolute(meeting.parent.get_absolute_url()),
-            "name": meeting.parent.localized_title,
-            "url": absolute(meeting.parent.get_absolute_url()),
-        }
+    if parent is not None:
+        parent_url = absolute(parent.get_absolute_url())
+        data["superEvent"] = {"@type": "Event", "@id": parent_url, "name": parent.localized_title, "url": parent_url}
     sub_events = []
     for session in sessions:
         if session.access != Access.PUBLIC:

@@ -91,7 +91,10 @@ class MeetingDetailView(DetailView):
             session.meeting = meeting
             days[session.starts_on].append(session)
         levels = visible_access_levels(user)
+        # A public meeting may be part of a restricted summit: only name the parent to those who may see it.
+        parent = meeting.parent if meeting.parent_id and meeting.parent.access in levels else None
         context.update(
+            parent=parent,
             sessions=sessions,
             days=sorted(days.items()),
             show_join_links=user.is_authenticated,
@@ -103,7 +106,7 @@ class MeetingDetailView(DetailView):
             history=schedule.meeting_history(meeting=meeting, user=user),
             show_history_user=user.is_staff,
             json_ld=schedule.event_json_ld(
-                meeting=meeting, sessions=sessions, absolute=self.request.build_absolute_uri
+                meeting=meeting, parent=parent, sessions=sessions, absolute=self.request.build_absolute_uri
             ),
         )
         return context

@@ -218,7 +218,9 @@ def test_schedule_changes_classifies_and_hides_restricted():
 
 def test_event_json_ld_of_in_person_meeting_has_place_only():
     meeting = MeetingFactory(mode=Mode.IN_PERSON)
-    data = schedule.event_json_ld(meeting=meeting, sessions=[], absolute=lambda path: "https://x.test" + path)
+    data = schedule.event_json_ld(
+        meeting=meeting, parent=None, sessions=[], absolute=lambda path: "https://x.test" + path
+    )
     assert data["location"] == {
         "@type": "Place",
         "name": meeting.venue.name,
@@ -231,7 +233,7 @@ def test_event_json_ld_of_in_person_meeting_has_place_only():
 
 def test_event_json_ld_without_announced_format_omits_attendance_mode():
     meeting = MeetingFactory(mode="", status=Status.TENTATIVE)
-    data = schedule.event_json_ld(meeting=meeting, sessions=[], absolute=str)
+    data = schedule.event_json_ld(meeting=meeting, parent=None, sessions=[], absolute=str)
     assert "eventAttendanceMode" not in data
     assert data["eventStatus"] == "https://schema.org/EventScheduled"
 

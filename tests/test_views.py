@@ -639,3 +639,20 @@ def test_staff_user_can_see_confidential_in_lists(staff_client, secret_meeting):
     other = UserFactory(username="other")
     staff_client.force_login(other)
     assert "Hidden Retreat" not in staff_client.get("/meetings/").content.decode()
+
+
+def test_restricted_parent_not_named_on_public_child_page(staff_client):
+    summit = MeetingFactory(title="Secret Summit", slug="secret-summit", access=Access.RESTRICTED)
+    open_summit = MeetingFactory(title="Open Summit")
+    child = MeetingFactory(title="Public SOM", parent=open_summit)
+    child.parent = summit
+    child.save()
+    body = Client().get(child.get_absolute_url()).content.decode()
+    assert "Public SOM" in body
+    assert "Secret Summit" not in body
+    assert "secret-summit" not in body
+    assert "<del>Open Summit</del></td><td><ins>(not shown)</ins>" in body
+    ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', body, re.S).group(1))
+    assert "superEvent" not in ld
+    staff_body = staff_client.get(child.get_absolute_url()).content.decode()
+    assert "Secret Summit" in staff_body
