@@ -9,6 +9,7 @@ import os
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -95,6 +96,38 @@ class RevisionCheckedForm(forms.ModelForm):
         return cleaned
 
 
+def publish_error(*, user, access, was_public):
+    """Why `user` may not make a meeting public, or None: only an editor publishes (admin, API and import alike)."""
+    if access != Access.PUBLIC or was_public or user is None or user.has_perm("events.publish_meeting"):
+        return None
+    return _("Only an editor may publish a meeting. Save it as restricted and ask an editor to publish it.")
+
+
+def stranded_session_errors(*, meeting):
+    """Sessions a saved meeting's new dates would leave outside it.
+
+    The admin catches this through the inline session forms, and the database only when a session is written;
+    the API and the spreadsheet import change a meeting alone, so they ask here.
+    """
+    if meeting.pk is None or not (meeting.start_date and meeting.end_date):
+        return []
+    outside = meeting.sessions.filter(Q(starts_on__lt=meeting.start_date) | Q(ends_on__gt=meeting.end_date))
+    return [
+        _(
+            "The session (%(first)s to %(last)s, %(zone)s) lies outside the meeting's dates "
+            "(%(start)s to %(end)s)."
+        )
+        % {
+            "first": session.starts_on,
+            "last": session.ends_on,
+            "zone": session.timezone,
+            "start": meeting.start_date,
+            "end": meeting.end_date,
+        }
+        for session in outside.select_related("venue", "meeting").order_by("starts_on", "pk")[:5]
+    ]
+
+
 def current_user():
     # ModelAdmin cannot hand the request to its form; simple-history's middleware keeps it per request.
     request = getattr(HistoricalRecords.context, "request", None)
@@ -107,14 +140,10 @@ class MeetingAdminForm(RevisionCheckedForm):
 
     def clean(self):
         cleaned = super().clean()
-        access = cleaned.get("access")
-        was_public = self.instance.pk and self.initial.get("access") == Access.PUBLIC
-        user = current_user()
-        if access == Access.PUBLIC and not was_public and user and not user.has_perm("events.publish_meeting"):
-            self.add_error(
-                "access",
-                _("Only an editor may publish a meeting. Save it as restricted and ask an editor to publish it."),
-            )
+        was_public = bool(self.instance.pk) and self.initial.get("access") == Access.PUBLIC
+        message = publish_error(user=current_user(), access=cleaned.get("access"), was_public=was_public)
+        if message:
+            self.add_error("access", message)
         return cleaned
 
 

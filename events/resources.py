@@ -9,11 +9,13 @@ Every row goes through the model's full_clean, exactly as in the admin.
 
 import datetime as dt
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from import_export import fields, resources, widgets
 from import_export.admin import ExportActionMixin, ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
-from .models import Meeting, Series, Session, Venue
+from .forms import publish_error, stranded_session_errors
+from .models import Access, Meeting, Series, Session, Venue
 
 
 class NaturalKeyWidget(widgets.ForeignKeyWidget):
@@ -97,6 +99,22 @@ class MeetingResource(resources.ModelResource):
     def export(self, queryset=None, **kwargs):
         queryset = self.get_queryset() if queryset is None else queryset
         return super().export(queryset=queryset.select_related("series", "parent", "venue"), **kwargs)
+
+    def import_instance(self, instance, row, **kwargs):
+        # The admin form's rules that are not the model's: who may publish, and sessions kept inside the dates.
+        was_public = instance.pk is not None and instance.access == Access.PUBLIC
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        message = publish_error(user=kwargs.get("user"), access=instance.access, was_public=was_public)
+        if message and "access" not in errors:
+            errors["access"] = [message]
+        if not errors and (stranded := stranded_session_errors(meeting=instance)):
+            errors[NON_FIELD_ERRORS] = stranded
+        if errors:
+            raise ValidationError(errors)
 
     def dehydrate_host_country(self, meeting):
         return meeting.host_country.code or ""

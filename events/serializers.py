@@ -15,7 +15,9 @@ from rest_framework import serializers
 from rest_framework.exceptions import APIException
 from rest_framework.settings import api_settings
 
+from .forms import publish_error, stranded_session_errors
 from .models import (
+    Access,
     Delegation,
     DelegationMember,
     Meeting,
@@ -85,9 +87,13 @@ class ModelCleanMixin:
             setattr(candidate, name, value)
         try:
             candidate.full_clean()
+            self.validate_candidate(candidate)
         except DjangoValidationError as error:
             raise serializers.ValidationError(self.field_errors(error)) from error
         return attrs
+
+    def validate_candidate(self, candidate):
+        """Rules beyond the model's own that the admin also applies; raise Django's ValidationError."""
 
     def field_errors(self, error):
         """Model field names to serializer field names (`venue` is written as `venue_id`)."""
@@ -247,6 +253,17 @@ class MeetingSerializer(CountryFieldMixin, ModelCleanMixin, RevisionMixin, seria
         request = self.context.get("request")
         if request is not None and "parent" in self.fields:
             self.fields["parent"].queryset = Meeting.objects.visible_to(request.user)
+
+    def validate_candidate(self, candidate):
+        request = self.context.get("request")
+        was_public = self.instance is not None and self.instance.access == Access.PUBLIC
+        errors = {}
+        if message := publish_error(user=getattr(request, "user", None), access=candidate.access, was_public=was_public):
+            errors["access"] = [message]
+        if stranded := stranded_session_errors(meeting=candidate):
+            errors[NON_FIELD_ERRORS] = stranded
+        if errors:
+            raise DjangoValidationError(errors)
 
 
 class MeetingDetailSerializer(MeetingSerializer):

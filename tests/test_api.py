@@ -623,3 +623,75 @@ def test_documents_of_a_hidden_session_are_hidden_in_list_and_detail(anon, staff
     assert titles(listing) == ["Declaration"]
     assert [d["title"] for d in detail["documents"]] == ["Declaration"]
     assert sorted(d["title"] for d in staff_detail["documents"]) == ["Declaration", "Retreat minutes"]
+
+
+def role_api(group_name, username):
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=group_name))
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def new_meeting_payload(**extra):
+    series = SeriesFactory()
+    return {
+        "title": "New", "slug": "new", "series": series.slug, "start_date": "2030-05-01", "end_date": "2030-05-02",
+        "timezone": "Asia/Jakarta", **extra,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("access", [None, Access.PUBLIC])
+def test_data_entry_cannot_publish_a_meeting_through_the_api(access):
+    payload = new_meeting_payload() if access is None else new_meeting_payload(access=access)
+
+    response = role_api("Data entry", "clerk").post("/api/v1/meetings/", payload, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["access"] == [
+        "Only an editor may publish a meeting. Save it as restricted and ask an editor to publish it."
+    ]
+    assert Meeting.objects.count() == 0
+
+
+def test_data_entry_cannot_make_a_restricted_meeting_public_but_an_editor_can():
+    meeting = MeetingFactory(slug="quiet", access=Access.RESTRICTED)
+    url = "/api/v1/meetings/quiet/"
+
+    refused = role_api("Data entry", "clerk").patch(url, {"access": "public"}, format="json", HTTP_IF_MATCH='"1"')
+    meeting.refresh_from_db()
+    assert (refused.status_code, meeting.access) == (400, Access.RESTRICTED)
+
+    allowed = role_api("Editor", "editor").patch(url, {"access": "public"}, format="json", HTTP_IF_MATCH='"1"')
+    meeting.refresh_from_db()
+    assert (allowed.status_code, meeting.access) == (200, Access.PUBLIC)
+
+
+def test_data_entry_may_create_a_restricted_meeting_and_edit_a_public_one():
+    clerk = role_api("Data entry", "clerk")
+    created = clerk.post("/api/v1/meetings/", new_meeting_payload(access="restricted"), format="json")
+    MeetingFactory(slug="open", access=Access.PUBLIC)
+    edited = clerk.patch("/api/v1/meetings/open/", {"title": "Renamed"}, format="json", HTTP_IF_MATCH='"1"')
+
+    assert (created.status_code, created.json()["access"]) == (201, "restricted")
+    assert (edited.status_code, edited.json()["title"]) == (200, "Renamed")
+
+
+def test_moving_meeting_dates_away_from_its_sessions_is_400_and_changes_nothing(staff_api):
+    meeting = MeetingFactory(slug="m", start_date=DAY, end_date=DAY + dt.timedelta(days=1), timezone="Asia/Jakarta")
+    SessionFactory(meeting=meeting, venue=None, starts_on=DAY, ends_on=DAY, mode=Mode.HYBRID)
+
+    response = staff_api.patch(
+        "/api/v1/meetings/m/", {"start_date": "2030-03-05", "end_date": "2030-03-06"}, format="json",
+        HTTP_IF_MATCH=f'"{meeting.revision}"',
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert response.json()["non_field_errors"] == [
+        "The session (2030-03-01 to 2030-03-01, Asia/Jakarta) lies outside the meeting's dates "
+        "(2030-03-05 to 2030-03-06)."
+    ]
+    meeting.refresh_from_db()
+    assert (meeting.start_date, meeting.end_date) == (DAY, DAY + dt.timedelta(days=1))

@@ -286,3 +286,42 @@ def test_changelist_links_to_ics_import(staff_client, world):
     assert b'href="/admin/events/meeting/import-ics/"' in response.content
     assert b"href='/admin/events/meeting/import/'" in response.content
     assert b'href="/admin/events/meeting/export/?"' in response.content
+
+
+def test_data_entry_cannot_publish_meetings_by_import(world):
+    from django.contrib.auth.models import Group
+
+    from .factories import UserFactory
+
+    clerk = UserFactory(username="clerk", is_staff=True)
+    clerk.groups.add(Group.objects.get(name="Data entry"))
+    header = "slug,title,series,start_date,end_date,venue,mode,status,access\n"
+    result = MeetingResource().import_data(
+        dataset(
+            header + "quiet,Quiet,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,scheduled,restricted\n"
+            "loud,Loud,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,scheduled,public\n"
+        ),
+        rollback_on_validation_errors=True,
+        user=clerk,
+    )
+
+    assert row_errors(result) == [
+        (2, "access", "Only an editor may publish a meeting. Save it as restricted and ask an editor to publish it.")
+    ]
+    assert Meeting.objects.count() == 0
+
+
+def test_import_cannot_move_a_meeting_away_from_its_sessions(world):
+    meeting = MeetingFactory(slug="summit-2030", start_date=dt.date(2030, 11, 10), end_date=dt.date(2030, 11, 13))
+    SessionFactory(meeting=meeting, starts_on=dt.date(2030, 11, 10), ends_on=dt.date(2030, 11, 10))
+
+    result = import_meetings(
+        MEETING_HEADER + "summit-2030,Summit,summit,2030-12-10,2030-12-13,Marina Bay Sands,in_person,scheduled\n"
+    )
+
+    assert [(row.number, row.non_field_specific_errors) for row in result.invalid_rows] == [
+        (1, ["The session (2030-11-10 to 2030-11-10, Asia/Singapore) lies outside the meeting's dates "
+             "(2030-12-10 to 2030-12-13)."])
+    ]  # fmt: skip
+    meeting.refresh_from_db()
+    assert meeting.start_date == dt.date(2030, 11, 10)
