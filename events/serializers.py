@@ -255,10 +255,10 @@ class MeetingSerializer(CountryFieldMixin, ModelCleanMixin, RevisionMixin, seria
             self.fields["parent"].queryset = Meeting.objects.visible_to(request.user)
 
     def validate_candidate(self, candidate):
-        request = self.context.get("request")
+        user = getattr(self.context.get("request"), "user", None)
         was_public = self.instance is not None and self.instance.access == Access.PUBLIC
         errors = {}
-        if message := publish_error(user=getattr(request, "user", None), access=candidate.access, was_public=was_public):
+        if message := publish_error(user=user, access=candidate.access, was_public=was_public):
             errors["access"] = [message]
         if stranded := stranded_session_errors(meeting=candidate):
             errors[NON_FIELD_ERRORS] = stranded
