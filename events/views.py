@@ -130,7 +130,7 @@ class SeriesDetailView(DetailView):
         context["meetings"] = (
             Meeting.objects.visible_to(self.request.user)
             .filter(series=self.object)
-            .select_related("venue")
+            .select_related("series", "venue")
             .order_by("-start_date")
         )
         return context
