@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_ics import ics_import_urls
-from .forms import DocumentAdminForm, MeetingAdminForm, SessionAdminForm
+from .forms import DocumentAdminForm, MeetingAdminForm, SessionAdminForm, SessionInlineForm
 from .models import (
     Chairmanship,
     Delegation,
@@ -42,6 +42,7 @@ class YearListFilter(admin.SimpleListFilter):
 
 class SessionInline(admin.StackedInline):
     model = Session
+    form = SessionInlineForm
     extra = 0
     fields = [
         ("title", "title_id"),

@@ -9,6 +9,7 @@ import os
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import date_format
@@ -47,6 +48,27 @@ def describe_changes(instance, since_revision):
         when = date_format(localtime(record.history_date), "DATETIME_FORMAT")
         lines.append(_("%(fields)s changed by %(who)s at %(when)s") % {"fields": fields, "who": who, "when": when})
     return lines
+
+
+FIRST_YEAR, LAST_YEAR = 2, 9998
+
+
+def validate_instant_range(value):
+    """Python's datetime ends at years 1 and 9999, so a time within a day of them cannot be shown in every zone."""
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            _("Give a time between the years %(first)s and %(last)s."),
+            code="out_of_range",
+            params={"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
+
+
+class InstantRangeMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("start", "end"):
+            if name in self.fields:
+                self.fields[name].validators.append(validate_instant_range)
 
 
 class RevisionCheckedForm(forms.ModelForm):
@@ -147,9 +169,15 @@ class MeetingAdminForm(RevisionCheckedForm):
         return cleaned
 
 
-class SessionAdminForm(RevisionCheckedForm):
+class SessionAdminForm(InstantRangeMixin, RevisionCheckedForm):
     class Meta(RevisionCheckedForm.Meta):
         model = Session
+
+
+class SessionInlineForm(InstantRangeMixin, forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = "__all__"  # noqa: DJ007 - the inline narrows the fields it shows
 
 
 DOCUMENT_EXTENSIONS = {".pdf", ".doc", ".docx", ".odt", ".txt", ".xlsx", ".pptx"}

@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from .forms import FIRST_YEAR, LAST_YEAR
 from .models import Access, Meeting, Mode, Session, Status, Venue
 
 MAX_FETCH_SECONDS = 20
@@ -150,6 +151,9 @@ def _event(component):
     dtstart = component["DTSTART"]
     start = dtstart.dt
     zone = _zone_name(dtstart)
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:
+        # Python's dates end at year 9999: the day after, or the time in another zone, could not be computed.
+        raise ValueError(f"it starts in the year {start.year}, outside {FIRST_YEAR} to {LAST_YEAR}")
     if isinstance(start, dt.datetime):
         start = _aware(start, zone)
         if "DTEND" in component:
@@ -160,6 +164,8 @@ def _event(component):
             end = start
         if not isinstance(end, dt.datetime):
             raise ValueError("DTSTART is a date and time but DTEND is a date")
+        if not FIRST_YEAR <= end.year <= LAST_YEAR:
+            raise ValueError(f"it ends in the year {end.year}, outside {FIRST_YEAR} to {LAST_YEAR}")
         if end <= start:
             raise ValueError(f"it ends ({end.isoformat()}) before it starts ({start.isoformat()})")
     else:

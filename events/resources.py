@@ -14,7 +14,7 @@ from import_export import fields, resources, widgets
 from import_export.admin import ExportActionMixin, ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
-from .forms import publish_error, stranded_session_errors
+from .forms import publish_error, stranded_session_errors, validate_instant_range
 from .models import Access, Meeting, Series, Session, Venue
 
 
@@ -61,8 +61,16 @@ class LocalDateTimeWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        if isinstance(value, dt.datetime):
-            return value
+        if not isinstance(value, dt.datetime):
+            value = self.parse(value)
+        try:
+            validate_instant_range(value)
+        except ValidationError as error:
+            raise ValueError(" ".join(error.messages)) from None
+        return value
+
+    @staticmethod
+    def parse(value):
         try:
             return dt.datetime.fromisoformat(str(value).strip())
         except ValueError:

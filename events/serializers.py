@@ -15,7 +15,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import APIException
 from rest_framework.settings import api_settings
 
-from .forms import publish_error, stranded_session_errors
+from .forms import publish_error, stranded_session_errors, validate_instant_range
 from .models import (
     Access,
     Delegation,
@@ -182,7 +182,12 @@ class SessionSerializer(ModelCleanMixin, RevisionMixin, serializers.ModelSeriali
             "local_start", "local_end", "venue", "venue_id", "room", "mode", "join_url", "join_passcode", "status",
             "access", "show_as_closed", "description", "revision", "html_url",
         ]  # fmt: skip
-        extra_kwargs = {"starts_on": {"required": False}, "ends_on": {"required": False}}
+        extra_kwargs = {
+            "starts_on": {"required": False},
+            "ends_on": {"required": False},
+            "start": {"validators": [validate_instant_range]},
+            "end": {"validators": [validate_instant_range]},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

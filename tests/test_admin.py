@@ -238,3 +238,34 @@ def test_admin_change_without_revision_is_refused(staff_client):
     assert "does not say which revision it edits" in str(response.context["adminform"].form.non_field_errors())
     meeting.refresh_from_db()
     assert meeting.title == "Original"
+
+
+def test_admin_session_time_at_the_end_of_the_calendar_is_a_form_error_not_500(staff_client):
+    session = SessionFactory()
+    data = {
+        "meeting": session.meeting_id, "title": "Edge", "kind": "plenary", "starts_on": "", "ends_on": "",
+        "start_0": "9999-12-31", "start_1": "23:00", "end_0": "9999-12-31", "end_1": "23:30", "mode": "in_person",
+        "venue": session.venue_id, "status": "scheduled", "access": "public", "revision": session.revision,
+    }  # fmt: skip
+
+    response = staff_client.post(reverse("admin:events_session_change", args=[session.pk]), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["start"] == ["Give a time between the years 2 and 9998."]
+    session.refresh_from_db()
+    assert session.title != "Edge"
+
+
+def test_admin_inline_session_time_at_the_end_of_the_calendar_is_a_form_error_not_500(staff_client):
+    series, venue = SeriesFactory(), VenueFactory()
+    data = meeting_form(
+        series, venue, sessions=[{"start_0": "9999-12-31", "start_1": "23:00", "end_0": "9999-12-31", "end_1": "23:30"}]
+    )
+
+    response = staff_client.post(reverse("admin:events_meeting_add"), data)
+
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.errors[0]["start"] == [
+        "Give a time between the years 2 and 9998."
+    ]
+    assert Meeting.objects.count() == 0

@@ -695,3 +695,15 @@ def test_moving_meeting_dates_away_from_its_sessions_is_400_and_changes_nothing(
     ]
     meeting.refresh_from_db()
     assert (meeting.start_date, meeting.end_date) == (DAY, DAY + dt.timedelta(days=1))
+
+
+@pytest.mark.parametrize("start", ["9999-12-31T23:00:00Z", "0001-01-01T01:00:00Z"])
+def test_session_time_at_the_end_of_the_calendar_is_400_not_500(staff_api, start):
+    MeetingFactory(slug="m", start_date=DAY, end_date=DAY)
+    payload = {"meeting": "m", "title": "Edge", "mode": "hybrid", "start": start, "end": "9999-12-31T23:30:00Z"}
+
+    response = staff_api.post("/api/v1/sessions/", payload, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["start"] == ["Give a time between the years 2 and 9998."]
+    assert Session.objects.count() == 0

@@ -395,3 +395,20 @@ def test_round_trip_keeps_rescheduled_as_scheduled_and_postponed_as_cancelled(cl
         "Moved": Status.SCHEDULED,
         "Later": Status.CANCELLED,
     }
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        ("DTSTART;VALUE=DATE:99991231", "DTEND;VALUE=DATE:99991231", "it starts in the year 9999, outside 2 to 9998"),
+        ("DTSTART:99981231T230000Z", "DTEND:99991231T230000Z", "it ends in the year 9999, outside 2 to 9998"),
+    ],
+)
+def test_event_at_the_end_of_the_calendar_is_refused_not_a_crash(tmp_path, series, start, end, message):
+    text = PARTNER.replace("END:VCALENDAR", vevent("edge@p.example", "Edge", start, end) + "END:VCALENDAR")
+
+    with pytest.raises(CommandError) as error:
+        run(write(tmp_path, text))
+
+    assert f"event 4 (edge@p.example): {message}" in str(error.value)
+    assert (Meeting.objects.count(), Session.objects.count()) == (0, 0)

@@ -325,3 +325,21 @@ def test_import_cannot_move_a_meeting_away_from_its_sessions(world):
     ]  # fmt: skip
     meeting.refresh_from_db()
     assert meeting.start_date == dt.date(2030, 11, 10)
+
+
+def test_session_time_at_the_end_of_the_calendar_is_a_row_error(world):
+    MeetingFactory(slug="summit-2030", start_date=dt.date(2030, 11, 10), end_date=dt.date(2030, 11, 13))
+    result = SessionResource().import_data(
+        dataset(
+            "meeting,title,start,end,venue,mode\n"
+            "summit-2030,Edge,9999-12-31 23:00,9999-12-31 23:30,Marina Bay Sands,in_person\n"
+        ),
+        rollback_on_validation_errors=True,
+    )
+
+    assert row_errors(result) == [
+        (1, "start", "Give a time between the years 2 and 9998."),
+        (1, "end", "Give a time between the years 2 and 9998."),
+        (1, "starts_on", "Give the date, or a start and end time."),
+    ]
+    assert Session.objects.count() == 0
