@@ -17,10 +17,11 @@ class Pagination(PageNumberPagination):
 
     def get_page_size(self, request):
         # Refuse rather than silently cap: a client asking for 10**9 rows must learn it gets at most 200.
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
             message = _("Give a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
             raise ValidationError({self.page_size_query_param: [message]})
         return int(raw)

@@ -302,7 +302,7 @@ def test_search_longer_than_the_limit_is_a_400(unchanged):
     assert "at most 200 characters" in response.content.decode()
 
 
-@pytest.mark.parametrize("size", ["1000000000", "0", "-5", "ten"])
+@pytest.mark.parametrize("size", ["1000000000", "0", "-5", "ten", "²", "1\u00b2", "\u0663"])
 def test_huge_or_malformed_page_size_is_400_with_a_message(db, size):
     MeetingFactory.create_batch(4)
     response = Client().get("/api/v1/meetings/", {"page_size": size})
