@@ -200,6 +200,23 @@ def _moment(value):
     return value
 
 
+def etag_since(*, variant, etag, last_change):
+    """The Last-Modified time of a feed address: its last data change, or the time its ETag last moved.
+
+    Some changes move only the ETag (who attends what, what a token's owner may see, the
+    negotiated language): without this, a client sending only If-Modified-Since would be
+    told nothing changed. The first ETag seen at an address is dated by its data.
+    """
+    key = "ical:since:" + hashlib.sha256(variant.encode()).hexdigest()[:40]
+    seen = cache.get(key)
+    if seen is not None and seen[0] == etag:
+        since = seen[1]
+    else:
+        since = timezone.now() if seen is not None else last_change
+        cache.set(key, (etag, since), timeout=ical.PIECE_TIMEOUT)
+    return max((moment for moment in (last_change, since) if moment is not None), default=None)
+
+
 def documents_loader(sessions, meetings):
     def load(meeting_ids):
         documents = OutcomeDocument.objects.order_by("meeting_id", "kind", "title", "id")
@@ -256,6 +273,9 @@ class FeedView(View):
             (ical.CODE_VERSION, request.path, options.etag_part(), language, levels, self.token_key(), state)
         )
         etag = '"' + hashlib.sha256(version.encode()).hexdigest()[:40] + '"'
+        last_change = etag_since(
+            variant=repr((request.path, options.etag_part(), self.token_key())), etag=etag, last_change=last_change
+        )
 
         response = HttpResponse(content_type="text/calendar; charset=utf-8")
         response["ETag"] = etag

@@ -13,7 +13,7 @@ from django.shortcuts import resolve_url
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_http_date
 
 from events import feeds, ical
 from events.models import Access, FeedToken, Meeting, Mode, OutcomeDocument, Session, Status
@@ -738,3 +738,30 @@ def test_subscribe_snippet_offers_webcal_and_download_links(rf):
     )
     assert 'href="webcal://testserver/feeds/series/ascn.ics"' in html
     assert 'href="/feeds/series/ascn.ics"' in html
+
+
+def test_if_modified_since_sees_changes_that_move_only_the_etag(client, monkeypatch):
+    # Who attends what, and what a token's owner may see, have no change time of their own:
+    # a client that sends only If-Modified-Since must still get the new feed.
+    world = _validator_world()
+    first = client.get("/feeds/delegations/ID.ics")
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + dt.timedelta(seconds=2))  # HTTP dates count seconds
+    world["member"].sessions.add(world["session"])
+    world["member"].delete()
+    response = client.get("/feeds/delegations/ID.ics", headers={"If-Modified-Since": first["Last-Modified"]})
+    assert response.status_code == 200
+    assert parse_http_date(response["Last-Modified"]) > parse_http_date(first["Last-Modified"])
+    again = client.get("/feeds/delegations/ID.ics", headers={"If-Modified-Since": response["Last-Modified"]})
+    assert again.status_code == 304
+
+    owner = UserFactory()
+    _token, secret = FeedToken.issue(user=owner)
+    url = f"/feeds/private/{secret}.ics"
+    before = client.get(url)
+    assert "Closed session" in before.content.decode()
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + dt.timedelta(seconds=4))
+    owner.user_permissions.add(Permission.objects.get(codename="view_restricted"))
+    response = client.get(url, headers={"If-Modified-Since": before["Last-Modified"]})
+    assert response.status_code == 200
+    assert "Closed session" not in response.content.decode()
