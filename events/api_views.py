@@ -3,7 +3,11 @@
 Everybody reads what `visible_to(user)` lets them see; staff with the model
 permission write, through the models' own validation. Meetings and sessions
 carry their revision as ETag; a write with a stale `If-Match` gets 412 and a
-stale `revision` in the body gets 409.
+stale `revision` in the body gets 409. An update (PUT/PATCH) that carries
+neither gets 428: like the admin form, which always posts the revision it
+was loaded at, a client must say which revision it edits, or it could
+silently overwrite someone else's save. A DELETE may go without (deleted
+meetings can be restored from their history).
 """
 
 import django_filters
@@ -42,6 +46,14 @@ class PreconditionFailed(APIException):
     default_code = "precondition_failed"
 
 
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_detail = (
+        "Say which revision you are changing: send If-Match with the ETag you read, or the `revision` field."
+    )
+    default_code = "precondition_required"
+
+
 class StableOrderingFilter(OrderingFilter):
     """Pages must not shuffle rows that tie on the ordering, so pk always breaks ties."""
 
@@ -78,6 +90,10 @@ class DelegationFilter(django_filters.FilterSet):
 STALE_RESPONSES = {
     409: OpenApiResponse(description="The body's `revision` is stale; the message says what changed."),
     412: OpenApiResponse(description="`If-Match` does not match the current revision."),
+}
+UPDATE_RESPONSES = {
+    **STALE_RESPONSES,
+    428: OpenApiResponse(description="Neither `If-Match` nor `revision` was sent; it could be a lost update."),
 }
 
 
@@ -126,6 +142,10 @@ class RevisionedViewSet(BaseViewSet):
         obj = super().get_object()
         if self.request.method not in permissions.SAFE_METHODS:
             check_if_match(self.request, obj.revision)
+        if self.request.method in {"PUT", "PATCH"} and not self.request.headers.get("If-Match"):
+            data = self.request.data
+            if not (isinstance(data, dict) and "revision" in data):
+                raise PreconditionRequired()
         return obj
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -167,8 +187,8 @@ class SeriesViewSet(BaseViewSet):
 
 
 @extend_schema_view(
-    update=extend_schema(responses={200: MeetingSerializer, **STALE_RESPONSES}),
-    partial_update=extend_schema(responses={200: MeetingSerializer, **STALE_RESPONSES}),
+    update=extend_schema(responses={200: MeetingSerializer, **UPDATE_RESPONSES}),
+    partial_update=extend_schema(responses={200: MeetingSerializer, **UPDATE_RESPONSES}),
     destroy=extend_schema(responses={204: None, **STALE_RESPONSES}),
 )
 class MeetingViewSet(RevisionedViewSet):
@@ -195,8 +215,8 @@ class MeetingViewSet(RevisionedViewSet):
 
 
 @extend_schema_view(
-    update=extend_schema(responses={200: SessionSerializer, **STALE_RESPONSES}),
-    partial_update=extend_schema(responses={200: SessionSerializer, **STALE_RESPONSES}),
+    update=extend_schema(responses={200: SessionSerializer, **UPDATE_RESPONSES}),
+    partial_update=extend_schema(responses={200: SessionSerializer, **UPDATE_RESPONSES}),
     destroy=extend_schema(responses={204: None, **STALE_RESPONSES}),
 )
 class SessionViewSet(RevisionedViewSet):

@@ -707,3 +707,36 @@ def test_session_time_at_the_end_of_the_calendar_is_400_not_500(staff_api, start
     assert response.status_code == 400
     assert response.json()["start"] == ["Give a time between the years 2 and 9998."]
     assert Session.objects.count() == 0
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_update_without_if_match_or_revision_is_428_and_changes_nothing(staff_api, method):
+    meeting = MeetingFactory(title="Old", slug="m")
+    payload = {"title": "Blind write", "slug": "m", "series": meeting.series.slug, "start_date": "2030-03-01",
+               "end_date": "2030-03-03", "timezone": "Asia/Singapore"}  # fmt: skip
+
+    response = getattr(staff_api, method)("/api/v1/meetings/m/", payload, format="json")
+
+    assert response.status_code == 428
+    assert response.json() == {
+        "detail": "Say which revision you are changing: send If-Match with the ETag you read, or the `revision` field."
+    }
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.revision) == ("Old", 1)
+
+
+def test_update_with_the_revision_in_the_body_and_no_if_match_goes_through(staff_api):
+    meeting = MeetingFactory(title="Old", slug="m")
+
+    response = staff_api.patch("/api/v1/meetings/m/", {"title": "New", "revision": 1}, format="json")
+
+    assert (response.status_code, response.json()["revision"]) == (200, 2)
+    meeting.refresh_from_db()
+    assert meeting.title == "New"
+
+
+def test_schema_documents_428_for_updates(anon):
+    paths = anon.get("/api/schema/?format=json").json()["paths"]
+
+    assert "428" in paths["/api/v1/meetings/{slug}/"]["patch"]["responses"]
+    assert "428" in paths["/api/v1/sessions/{id}/"]["put"]["responses"]
