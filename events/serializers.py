@@ -25,7 +25,6 @@ from .models import (
     Series,
     Session,
     Venue,
-    visible_access_levels,
 )
 
 
@@ -197,21 +196,13 @@ class SessionSerializer(ModelCleanMixin, RevisionMixin, serializers.ModelSeriali
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not self.shows_join_details(instance):
-            # Join details go only to signed-in users who may see the session; never to anonymous callers.
+        # Which sessions a user sees is decided by Session.objects.visible_to(), which every view serializing
+        # sessions reads from; of those, join details go to signed-in users only, never to anonymous callers.
+        user = getattr(self.context.get("request"), "user", None)
+        if user is None or not user.is_authenticated:
             data.pop("join_url", None)
             data.pop("join_passcode", None)
         return data
-
-    def shows_join_details(self, session):
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            return False
-        if "access_levels" not in self.context:
-            self.context["access_levels"] = visible_access_levels(user)
-        levels = self.context["access_levels"]
-        return session.access in levels and session.meeting.access in levels
 
 
 class DocumentSerializer(ModelCleanMixin, serializers.ModelSerializer):
