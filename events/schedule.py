@@ -286,7 +286,9 @@ class _Labels:
             venue_ids.add(getattr(r, "venue_id", None))
             meeting_ids.update({getattr(r, "parent_id", None), getattr(r, "meeting_id", None)})
             series_ids.add(getattr(r, "series_id", None))
-        self.venues = {v.pk: str(v) for v in Venue.objects.filter(pk__in=venue_ids - {None})}
+        venues = list(Venue.objects.filter(pk__in=venue_ids - {None}))
+        self.venues = {v.pk: str(v) for v in venues}
+        self.venue_zones = {v.pk: v.timezone for v in venues}
         # A parent, or the meeting a session moved from, may be one the reader must not see.
         self.meetings = {
             m.pk: m
@@ -331,8 +333,10 @@ def _diff(new, old, *, model, hidden, labels, zone):
     return changes
 
 
-def _record_zone(record, fallback):
-    name = getattr(record, "timezone", "") or fallback
+def _record_zone(record, venue_zones, meeting_zone):
+    """The zone a history record's times are shown in: a meeting's own; like `Session.zone`, a session's
+    venue's, else its meeting's."""
+    name = getattr(record, "timezone", "") or venue_zones.get(record.venue_id) or meeting_zone
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -362,7 +366,7 @@ def meeting_history(*, meeting, user, limit=50):
         for record in records:
             if previous is not None and previous.id != record.id:
                 previous = None
-            zone = _record_zone(record, meeting.timezone)
+            zone = _record_zone(record, labels.venue_zones, meeting.timezone)
             if record.history_type == "+":
                 action, changes = "added", []
             elif record.history_type == "-":
@@ -467,6 +471,8 @@ def schedule_changes(*, user, since, limit=200):
     )
     existing_sessions = set(Session.objects.filter(pk__in=recent["session"]).values_list("pk", flat=True))
     existing_meetings = set(Meeting.objects.filter(pk__in=recent["meeting"]).values_list("pk", flat=True))
+    venue_ids = {r.venue_id for r in records["session"]} - {None}
+    venue_zones = dict(Venue.objects.filter(pk__in=venue_ids).values_list("pk", "timezone"))
     changes = []
     for what, history in records.items():
         previous = None
@@ -482,7 +488,7 @@ def schedule_changes(*, user, since, limit=200):
                 if not (record.id in visible_meetings or (gone and record.access in levels)):
                     continue
                 meeting = visible_meetings.get(record.id)
-                zone = _record_zone(record, "UTC")
+                zone = None  # a meeting's dates have no zone
                 url = meeting.get_absolute_url() if meeting else ""
                 meeting_title = _localized(record)
             else:
@@ -490,7 +496,7 @@ def schedule_changes(*, user, since, limit=200):
                 gone = record.id not in existing_sessions
                 if meeting is None or not (record.id in visible_sessions or (gone and record.access in levels)):
                     continue
-                zone = _record_zone(None, meeting.timezone)
+                zone = _record_zone(record, venue_zones, meeting.timezone)
                 url = f"{meeting.get_absolute_url()}" + ("" if gone else f"#session-{record.id}")
                 meeting_title = meeting.localized_title
             changes.append(

@@ -660,3 +660,18 @@ def test_restricted_parent_not_named_on_public_child_page(staff_client):
     assert "superEvent" not in ld
     staff_body = staff_client.get(child.get_absolute_url()).content.decode()
     assert "Secret Summit" in staff_body
+
+
+def test_changes_and_history_show_session_times_in_the_session_venues_zone(staff_client):
+    meeting = MeetingFactory(title="Two Zone Meeting")  # Singapore, UTC+8
+    tokyo = VenueFactory(name="Tokyo Hall", city="Tokyo", country="JP", timezone="Asia/Tokyo")
+    start, end = timed(meeting.start_date, 9, zone="Asia/Tokyo")
+    session = SessionFactory(meeting=meeting, title="Tokyo Session", venue=tokyo, start=start, end=end)
+    session = Session.objects.get(pk=session.pk)
+    session.start, session.end = timed(meeting.start_date, 14, zone="Asia/Tokyo")
+    session.save()
+    changes = Client().get("/changes/").content.decode()
+    assert "Friday, 1 March 2030 14:00 (UTC+9)" in changes
+    history = Client().get(meeting.get_absolute_url()).content.decode()
+    assert "<del>March 1, 2030 09:00 (UTC+9)</del>" in history
+    assert "<ins>March 1, 2030 14:00 (UTC+9)</ins>" in history
