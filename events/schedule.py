@@ -437,12 +437,16 @@ def _classify(record, previous, what):
     return None
 
 
+def format_date_span(start, end):
+    """'25 April 2018 – 28 April 2018' per locale; a one-day span is just the day."""
+    if start == end:
+        return formats.date_format(start, "DATE_FORMAT")
+    return f"{formats.date_format(start, 'DATE_FORMAT')} – {formats.date_format(end, 'DATE_FORMAT')}"
+
+
 def _when_text(record, what, zone):
     if what == "meeting":
-        start, end = record.start_date, record.end_date
-        if start == end:
-            return formats.date_format(start, "DATE_FORMAT")
-        return f"{formats.date_format(start, 'DATE_FORMAT')} – {formats.date_format(end, 'DATE_FORMAT')}"
+        return format_date_span(record.start_date, record.end_date)
     if record.start is not None:
         local = record.start.astimezone(zone)
         return f"{format_day(local)} {format_time(local)} ({utc_offset(local)})"

@@ -3,7 +3,6 @@ import re
 
 from django import template
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -72,10 +71,7 @@ def short_day(value):
 
 @register.simple_tag
 def date_span(start, end):
-    """'25–28 April 2018' style, per locale; a one-day span is just the day."""
-    if start == end:
-        return formats.date_format(start, "DATE_FORMAT")
-    return f"{formats.date_format(start, 'DATE_FORMAT')} – {formats.date_format(end, 'DATE_FORMAT')}"
+    return schedule.format_date_span(start, end)
 
 
 @register.filter
