@@ -12,7 +12,7 @@ meetings can be restored from their history).
 
 import django_filters
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, ProtectedError, Q
+from django.db.models import Prefetch, ProtectedError
 from django.urls import include, path
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -31,13 +31,6 @@ from .serializers import (
     SeriesSerializer,
     SessionSerializer,
 )
-
-
-def visible_documents(user):
-    """Documents of meetings `user` may see, less those attached to a session they may not see (as on the pages)."""
-    return OutcomeDocument.objects.filter(meeting__in=Meeting.objects.visible_to(user)).filter(
-        Q(session__isnull=True) | Q(session__in=Session.objects.visible_to(user))
-    )
 
 
 class PreconditionFailed(APIException):
@@ -170,7 +163,7 @@ def check_if_match(request, revision):
     tags = {tag.strip().removeprefix("W/").strip('"') for tag in header.split(",")}
     if str(revision) not in tags:
         raise PreconditionFailed(
-            f"If-Match {header.strip()} does not match the current revision \"{revision}\"; reload and try again."
+            f'If-Match {header.strip()} does not match the current revision "{revision}"; reload and try again.'
         )
 
 
@@ -204,12 +197,17 @@ class MeetingViewSet(RevisionedViewSet):
     def base_queryset(self):
         queryset = Meeting.objects.visible_to(self.request.user).select_related("series", "venue", "parent")
         if self.action == "retrieve":
-            sessions = Session.objects.visible_to(self.request.user).select_related("venue").order_by(
-                "starts_on", "start", "title", "pk"
+            sessions = (
+                Session.objects.visible_to(self.request.user)
+                .select_related("venue")
+                .order_by("starts_on", "start", "title", "pk")
             )
             queryset = queryset.prefetch_related(
                 Prefetch("sessions", queryset=sessions, to_attr="visible_sessions"),
-                Prefetch("documents", queryset=visible_documents(self.request.user).order_by("kind", "title", "pk")),
+                Prefetch(
+                    "documents",
+                    queryset=OutcomeDocument.objects.visible_to(self.request.user).order_by("kind", "title", "pk"),
+                ),
             )
         return queryset
 
@@ -236,7 +234,7 @@ class DocumentViewSet(BaseViewSet):
     ordering = ["meeting__start_date", "kind", "title", "pk"]
 
     def get_queryset(self):
-        return visible_documents(self.request.user).select_related("meeting")
+        return OutcomeDocument.objects.visible_to(self.request.user).select_related("meeting")
 
 
 class DelegationViewSet(viewsets.ReadOnlyModelViewSet):

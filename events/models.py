@@ -587,6 +587,13 @@ class Session(Revisioned, BilingualTitle):
 # --- Documents and delegations ----------------------------------------------
 
 
+class OutcomeDocumentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # A document's session belongs to its meeting (a trigger ensures it), so both levels are checked here.
+        levels = visible_access_levels(user)
+        return self.filter(meeting__access__in=levels).filter(Q(session__isnull=True) | Q(session__access__in=levels))
+
+
 class OutcomeDocument(TimeStamped, BilingualTitle):
     class Kind(models.TextChoices):
         VISION = "vision", _("Vision")
@@ -620,6 +627,7 @@ class OutcomeDocument(TimeStamped, BilingualTitle):
     summary = models.TextField(_("summary"), blank=True)
 
     history = HistoricalRecords()
+    objects = OutcomeDocumentQuerySet.as_manager()
 
     class Meta:
         ordering = ["meeting__start_date", "kind", "title"]
@@ -842,6 +850,8 @@ def duplicate_meeting(meeting, *, shift_days):
         copy.end_date = meeting.end_date + shift
         copy.status = Status.TENTATIVE
         copy.parent = None
+        # The copy is our own event, not the partner's that was imported: a re-import must not find it.
+        copy.external_uid = ""
         if copy.ordinal:
             copy.title = replace_ordinal(meeting.title, meeting.ordinal, copy.ordinal)
             copy.title_id = replace_ordinal(meeting.title_id, meeting.ordinal, copy.ordinal)
@@ -859,6 +869,7 @@ def duplicate_meeting(meeting, *, shift_days):
             session.meeting = copy
             session.revision = 1
             session.status = Status.TENTATIVE
+            session.external_uid = ""
             session.starts_on += shift
             session.ends_on += shift
             if session.start:

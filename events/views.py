@@ -99,7 +99,7 @@ class MeetingDetailView(DetailView):
             days=sorted(days.items()),
             show_join_links=user.is_authenticated,
             family=schedule.meeting_family(meeting=meeting, user=user),
-            documents=meeting.documents.filter(Q(session__isnull=True) | Q(session__access__in=levels)),
+            documents=meeting.documents.visible_to(user),
             delegations=Delegation.objects.filter(meeting=meeting)
             .prefetch_related(Prefetch("members", queryset=DelegationMember.objects.select_related("person")))
             .order_by("country"),
@@ -144,10 +144,8 @@ class DocumentListView(FilteredListMixin, FilterView):
     paginate_by = 50
 
     def get_queryset(self):
-        levels = visible_access_levels(self.request.user)
         return (
-            OutcomeDocument.objects.filter(meeting__access__in=levels)
-            .filter(Q(session__isnull=True) | Q(session__access__in=levels))
+            OutcomeDocument.objects.visible_to(self.request.user)
             .select_related("meeting", "meeting__series")
             .order_by("-meeting__start_date", "kind", "title")
         )

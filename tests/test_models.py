@@ -376,6 +376,25 @@ def test_duplicate_as_next_edition_copies_with_ordinal_and_shifted_sessions():
     assert meeting.sessions.count() == 2
 
 
+def test_duplicate_as_next_edition_does_not_copy_imported_uids():
+    meeting = MeetingFactory(ordinal=3, external_uid="hlm-3@partner.example")
+    SessionFactory(meeting=meeting, external_uid="forum@partner.example")
+    copy = meeting.duplicate_as_next_edition(shift_days=365)
+    assert copy.external_uid == ""
+    assert list(copy.sessions.values_list("external_uid", flat=True)) == [""]
+
+
+def test_document_visible_to_anonymous_hides_restricted_meeting_and_session_documents():
+    from django.contrib.auth.models import AnonymousUser
+
+    public = DocumentFactory(title="Chairman's statement")
+    DocumentFactory(meeting=MeetingFactory(access=Access.RESTRICTED))
+    session = SessionFactory(meeting=public.meeting, access=Access.RESTRICTED)
+    DocumentFactory(meeting=public.meeting, session=session)
+    assert list(OutcomeDocument.objects.visible_to(AnonymousUser())) == [public]
+    assert OutcomeDocument.objects.visible_to(StaffFactory()).count() == 3
+
+
 def test_replace_ordinal_handles_english_and_indonesian():
     assert replace_ordinal("3rd ASEAN-Japan HLM", 3, 4) == "4th ASEAN-Japan HLM"
     assert replace_ordinal("KTT ASEAN ke-32", 32, 33) == "KTT ASEAN ke-33"

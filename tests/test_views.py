@@ -354,9 +354,13 @@ def test_date_only_sessions_and_meeting_dates_never_shift_a_day(client):
         assert '<time datetime="2030-03-01">March 1, 2030</time>' in listing
 
 
-def test_unknown_time_zone_is_ignored(client):
-    body = client.get("/?tz=Mars/Olympus").content.decode()
-    assert '<option value="" selected>' in body
+def test_unknown_time_zone_is_refused_with_a_message(client):
+    response = client.get("/?tz=Mars/Olympus")
+    assert (response.status_code, response.content.decode()) == (
+        400,
+        "“Mars/Olympus” is not a known IANA time zone, e.g. Asia/Jakarta.",
+    )
+    assert "viewer_tz" not in client.session
 
 
 # --- What changed -------------------------------------------------------------------
