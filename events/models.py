@@ -82,8 +82,12 @@ class Revisioned(TimeStamped):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
+        # field_names are attnames (meeting_id), subscriber_fields are names (meeting).
+        loaded_attnames = set(field_names)
         instance._loaded = {
-            name: value for name, value in zip(field_names, values, strict=True) if name in cls.subscriber_fields
+            name: getattr(instance, cls._meta.get_field(name).attname)
+            for name in cls.subscriber_fields
+            if cls._meta.get_field(name).attname in loaded_attnames
         }
         return instance
 
@@ -342,9 +346,12 @@ class Meeting(Revisioned, BilingualTitle):
     history = HistoricalRecords()
     objects = MeetingQuerySet.as_manager()
 
+    # Every field staff edit: the revision is also the optimistic-locking token, so an edit of
+    # the participant count must not silently overwrite a concurrent one.
     subscriber_fields = (
-        "title", "title_id", "series", "ordinal", "parent", "start_date", "end_date", "venue", "timezone",
-        "theme", "mode", "status", "access", "official_url", "description",
+        "title", "title_id", "series", "ordinal", "parent", "slug", "start_date", "end_date", "venue", "timezone",
+        "host_country", "chair_country", "theme", "mode", "status", "access", "participant_count", "official_url",
+        "description", "source_note",
     )  # fmt: skip
 
     class Meta:
@@ -581,6 +588,14 @@ class Session(Revisioned, BilingualTitle):
 
     def save(self, *args, **kwargs):
         self.derive_local_dates()
+        previous_meeting = getattr(self, "_loaded", {}).get("meeting")
+        if previous_meeting and previous_meeting != self.meeting_id:
+            # Feeds publish SEQUENCE = session revision + meeting revision - 1; moving to a meeting
+            # with a lower revision must not make it go down, or calendars ignore the move.
+            revisions = dict(
+                Meeting.objects.filter(pk__in=[previous_meeting, self.meeting_id]).values_list("pk", "revision")
+            )
+            self.revision += max(0, revisions.get(previous_meeting, 0) - revisions.get(self.meeting_id, 0))
         super().save(*args, **kwargs)
 
 

@@ -116,12 +116,15 @@ def test_meeting_revision_rises_only_on_visible_change():
     meeting = MeetingFactory()
     assert meeting.revision == 1
     meeting = Meeting.objects.get(pk=meeting.pk)
-    meeting.participant_count = 300  # not in a calendar event
+    meeting.external_uid = "imported@partner.example"  # bookkeeping, not an edit
     meeting.save()
     assert meeting.revision == 1
+    meeting.participant_count = 300  # staff edit: guards against a concurrent overwrite
+    meeting.save()
+    assert meeting.revision == 2
     meeting.status = Status.POSTPONED
     meeting.save()
-    assert Meeting.objects.get(pk=meeting.pk).revision == 2
+    assert Meeting.objects.get(pk=meeting.pk).revision == 3
 
 
 def test_meeting_revision_compares_with_refreshed_values():
@@ -130,6 +133,21 @@ def test_meeting_revision_compares_with_refreshed_values():
     meeting.refresh_from_db()
     meeting.save()  # nothing changed since the refresh
     assert Meeting.objects.get(pk=meeting.pk).revision == 1
+
+
+def test_session_moved_to_a_younger_meeting_keeps_its_feed_sequence_rising():
+    old = MeetingFactory()
+    for status in (Status.TENTATIVE, Status.SCHEDULED, Status.RESCHEDULED):
+        old.status = status
+        old.save()
+    assert old.revision == 4
+    session = SessionFactory(meeting=old)
+    sequence_before = session.revision + old.revision - 1
+    young = MeetingFactory(start_date=old.start_date, end_date=old.end_date, venue=old.venue)
+    session = Session.objects.get(pk=session.pk)
+    session.meeting = young
+    session.save()
+    assert session.revision + young.revision - 1 > sequence_before
 
 
 def test_meeting_revision_rises_when_a_document_is_added():
@@ -219,6 +237,13 @@ def test_session_closed_listing_only_for_restricted_twice():
         session.full_clean()
     assert list(error.value.message_dict) == ["show_as_closed"]
     assert rejected_by_database(lambda: SessionFactory(meeting=meeting, show_as_closed=True, access=Access.PUBLIC))
+
+
+def test_session_revision_rises_when_moved_to_another_venue():
+    session = Session.objects.get(pk=SessionFactory().pk)
+    session.venue = VenueFactory(city="Jakarta", country="ID", timezone="Asia/Jakarta")
+    session.save()
+    assert Session.objects.get(pk=session.pk).revision == 2
 
 
 def test_session_revision_rises_on_time_change_only():
