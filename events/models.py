@@ -157,7 +157,8 @@ class Series(TimeStamped):
         verbose_name_plural = _("series")
 
     def __str__(self):
-        return self.name
+        # Shown in filter choices on bilingual pages.
+        return self.localized_name
 
     def get_absolute_url(self):
         return reverse("events:series_detail", kwargs={"slug": self.slug})

@@ -424,3 +424,12 @@ def test_replace_ordinal_handles_english_and_indonesian():
     assert replace_ordinal("3rd ASEAN-Japan HLM", 3, 4) == "4th ASEAN-Japan HLM"
     assert replace_ordinal("KTT ASEAN ke-32", 32, 33) == "KTT ASEAN ke-33"
     assert replace_ordinal("11th Meeting", 11, 12) == "12th Meeting"
+
+
+def test_series_str_follows_the_active_language():
+    from django.utils import translation
+
+    series = SeriesFactory(name="ASEAN Summit", name_id="KTT ASEAN")
+    with translation.override("id"):
+        assert str(series) == "KTT ASEAN"
+    assert str(series) == "ASEAN Summit"
