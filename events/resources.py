@@ -86,7 +86,19 @@ def local_text(value, zone):
     return local.isoformat(sep=" ", timespec="minutes" if local.second == 0 else "seconds")
 
 
-class MeetingResource(resources.ModelResource):
+class RelatedExportResource(resources.ModelResource):
+    """Exports read the rows' foreign keys in the same query (one query whatever the row count)."""
+
+    export_related: tuple[str, ...] = ()
+
+    def export(self, queryset=None, **kwargs):
+        queryset = self.get_queryset() if queryset is None else queryset
+        return super().export(queryset=queryset.select_related(*self.export_related), **kwargs)
+
+
+class MeetingResource(RelatedExportResource):
+    export_related = ("series", "parent", "venue")
+
     series = fields.Field(attribute="series", column_name="series", widget=NaturalKeyWidget(Series, field="slug"))
     parent = fields.Field(attribute="parent", column_name="parent", widget=NaturalKeyWidget(Meeting, field="slug"))
     venue = fields.Field(attribute="venue", column_name="venue", widget=VenueWidget())
@@ -103,10 +115,6 @@ class MeetingResource(resources.ModelResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
-
-    def export(self, queryset=None, **kwargs):
-        queryset = self.get_queryset() if queryset is None else queryset
-        return super().export(queryset=queryset.select_related("series", "parent", "venue"), **kwargs)
 
     def import_instance(self, instance, row, **kwargs):
         # The admin form's rules that are not the model's: who may publish, and sessions kept inside the dates.
@@ -131,7 +139,9 @@ class MeetingResource(resources.ModelResource):
         return meeting.chair_country.code or ""
 
 
-class SessionResource(resources.ModelResource):
+class SessionResource(RelatedExportResource):
+    export_related = ("meeting", "venue")
+
     meeting = fields.Field(attribute="meeting", column_name="meeting", widget=NaturalKeyWidget(Meeting, field="slug"))
     venue = fields.Field(attribute="venue", column_name="venue", widget=VenueWidget())
     start = fields.Field(attribute="start", column_name="start", widget=LocalDateTimeWidget())
@@ -149,10 +159,6 @@ class SessionResource(resources.ModelResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
-
-    def export(self, queryset=None, **kwargs):
-        queryset = self.get_queryset() if queryset is None else queryset
-        return super().export(queryset=queryset.select_related("meeting", "venue"), **kwargs)
 
     def import_instance(self, instance, row, **kwargs):
         try:
