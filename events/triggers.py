@@ -2,6 +2,9 @@
 
 - A session's local dates lie within its meeting's dates.
 - A document attached to a session belongs to that session's meeting.
+- PostgreSQL only: a meeting's new dates still hold its sessions, checked at commit.
+  SQLite cannot defer a trigger, so there the admin form, the API and the
+  spreadsheet import check it.
 
 SQLite rebuilds a table for most schema changes and refuses to rename a table
 that a trigger names, so the triggers are dropped before every `migrate` and
@@ -48,12 +51,27 @@ BEGIN
 END $$ LANGUAGE plpgsql;
 CREATE TRIGGER document_session_same_meeting BEFORE INSERT OR UPDATE ON events_outcomedocument
     FOR EACH ROW EXECUTE FUNCTION events_document_session_same_meeting();
+
+-- Checked at commit, so a meeting and its sessions can move together in one transaction
+-- (the admin saves the meeting before its inline sessions). It reads the row as it is
+-- then, not NEW, which may be an earlier version of it.
+CREATE OR REPLACE FUNCTION events_meeting_holds_its_sessions() RETURNS trigger AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM events_meeting m JOIN events_session s ON s.meeting_id = m.id
+               WHERE m.id = NEW.id AND (s.starts_on < m.start_date OR s.ends_on > m.end_date)) THEN
+        RAISE EXCEPTION 'meeting_holds_its_sessions' USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END $$ LANGUAGE plpgsql;
+CREATE CONSTRAINT TRIGGER meeting_holds_its_sessions AFTER UPDATE OF start_date, end_date ON events_meeting
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION events_meeting_holds_its_sessions();
 """
 
 # CASCADE drops the triggers with their functions, and works before the tables exist.
 POSTGRES_DROP = """
 DROP FUNCTION IF EXISTS events_session_within_meeting() CASCADE;
 DROP FUNCTION IF EXISTS events_document_session_same_meeting() CASCADE;
+DROP FUNCTION IF EXISTS events_meeting_holds_its_sessions() CASCADE;
 """
 
 

@@ -212,6 +212,29 @@ def test_session_outside_meeting_dates_is_rejected_by_database():
     assert rejected_by_database(lambda: SessionFactory(meeting=meeting, starts_on=dt.date(2030, 2, 28)))
 
 
+def test_meeting_moved_away_from_its_sessions_is_rejected_by_postgresql_at_commit():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite cannot defer a trigger to commit; the forms and the API check this rule there")
+    meeting = MeetingFactory(start_date=dt.date(2030, 3, 1), end_date=dt.date(2030, 3, 3))
+    SessionFactory(meeting=meeting, starts_on=dt.date(2030, 3, 2))
+
+    def move_meeting_alone():
+        Meeting.objects.filter(pk=meeting.pk).update(start_date=dt.date(2030, 4, 1), end_date=dt.date(2030, 4, 3))
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what COMMIT would do
+
+    def move_meeting_with_its_session():
+        Meeting.objects.filter(pk=meeting.pk).update(start_date=dt.date(2030, 4, 1), end_date=dt.date(2030, 4, 3))
+        Session.objects.filter(meeting=meeting).update(starts_on=dt.date(2030, 4, 2), ends_on=dt.date(2030, 4, 2))
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    assert rejected_by_database(move_meeting_alone)
+    assert not rejected_by_database(move_meeting_with_its_session)
+
+
 def test_session_virtual_needs_join_link_twice():
     meeting = MeetingFactory()
     session = SessionFactory.build(meeting=meeting, mode=Mode.VIRTUAL, venue=None, join_url="")
