@@ -247,7 +247,7 @@ class DelegationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         user = self.request.user
         return (
-            Delegation.objects.filter(meeting__in=Meeting.objects.visible_to(user))
+            Delegation.objects.visible_to(user)
             .select_related("meeting")
             .prefetch_related(
                 Prefetch(

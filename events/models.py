@@ -390,6 +390,10 @@ class Meeting(Revisioned, BilingualTitle):
     def is_cancelled(self):
         return self.status in {Status.CANCELLED, Status.POSTPONED}
 
+    def is_visible_to(self, user):
+        """The per-object form of MeetingQuerySet.visible_to, for a meeting already in hand."""
+        return self.access in visible_access_levels(user)
+
     def clean(self):
         errors = {}
         if not self.timezone and self.venue_id:
@@ -697,6 +701,11 @@ def _document_deleted(sender, instance, **kwargs):
     instance.touch_meeting()
 
 
+class DelegationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(meeting__in=Meeting.objects.visible_to(user))
+
+
 class Delegation(TimeStamped):
     meeting = models.ForeignKey(
         Meeting, on_delete=models.CASCADE, related_name="delegations", verbose_name=_("meeting")
@@ -711,6 +720,7 @@ class Delegation(TimeStamped):
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     history = HistoricalRecords()
+    objects = DelegationQuerySet.as_manager()
 
     class Meta:
         ordering = ["meeting__start_date", "country"]

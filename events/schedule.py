@@ -205,10 +205,10 @@ def delegation_schedule(*, country, user, travel_gap_hours=None):
 
     Returns (delegations, rows, conflicts); a member with no sessions chosen attends all of them.
     """
-    levels = visible_access_levels(user)
     visible_sessions = Session.objects.visible_to(user).select_related("venue")
     delegations = list(
-        Delegation.objects.filter(country=country, meeting__access__in=levels)
+        Delegation.objects.visible_to(user)
+        .filter(country=country)
         .select_related("meeting__series", "meeting__venue")
         .prefetch_related(
             Prefetch("meeting__sessions", queryset=visible_sessions, to_attr="visible_sessions"),

@@ -19,7 +19,7 @@ from django_filters.views import FilterView
 
 from . import schedule
 from .filters import EARLIEST, LATEST, DocumentFilter, MeetingFilter
-from .models import Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session, visible_access_levels
+from .models import Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session
 
 CHANGES_DEFAULT_DAYS = 30
 TIMELINE_MAX_DAYS = 14
@@ -90,9 +90,8 @@ class MeetingDetailView(DetailView):
         for session in sessions:
             session.meeting = meeting
             days[session.starts_on].append(session)
-        levels = visible_access_levels(user)
         # A public meeting may be part of a restricted summit: only name the parent to those who may see it.
-        parent = meeting.parent if meeting.parent_id and meeting.parent.access in levels else None
+        parent = meeting.parent if meeting.parent_id and meeting.parent.is_visible_to(user) else None
         context.update(
             parent=parent,
             sessions=sessions,
@@ -117,8 +116,8 @@ class SeriesListView(ListView):
     context_object_name = "series_list"
 
     def get_queryset(self):
-        levels = visible_access_levels(self.request.user)
-        return Series.objects.annotate(meeting_count=Count("meetings", filter=Q(meetings__access__in=levels)))
+        visible = Meeting.objects.visible_to(self.request.user)
+        return Series.objects.annotate(meeting_count=Count("meetings", filter=Q(meetings__in=visible)))
 
 
 class SeriesDetailView(DetailView):
@@ -219,9 +218,8 @@ class DelegationListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        levels = visible_access_levels(self.request.user)
         counts = (
-            Delegation.objects.filter(meeting__access__in=levels)
+            Delegation.objects.visible_to(self.request.user)
             .values("country")
             .annotate(meetings=Count("meeting", distinct=True))
             .order_by("country")

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from events.models import (
     Access,
     Chairmanship,
+    Delegation,
     DelegationMember,
     FeedToken,
     Meeting,
@@ -456,3 +457,14 @@ def test_series_str_follows_the_active_language():
     with translation.override("id"):
         assert str(series) == "KTT ASEAN"
     assert str(series) == "ASEAN Summit"
+
+
+def test_delegation_visible_to_follows_its_meeting_and_meeting_is_visible_to_agrees():
+    from django.contrib.auth.models import AnonymousUser
+
+    public = DelegationFactory(meeting=MeetingFactory(access=Access.PUBLIC))
+    hidden = DelegationFactory(meeting=MeetingFactory(access=Access.RESTRICTED))
+    assert list(Delegation.objects.visible_to(AnonymousUser())) == [public]
+    anonymous = AnonymousUser()
+    assert (public.meeting.is_visible_to(anonymous), hidden.meeting.is_visible_to(anonymous)) == (True, False)
+    assert hidden.meeting.is_visible_to(StaffFactory()) is True
