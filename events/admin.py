@@ -61,7 +61,7 @@ class DocumentInline(admin.TabularInline):
     model = OutcomeDocument
     form = DocumentAdminForm
     extra = 0
-    fields = ["title", "kind", "status", "adopted_on", "url", "file", "language"]
+    fields = ["title", "kind", "status", "adopted_on", "url", "file", "language", "source_url"]
 
 
 class DelegationInline(admin.TabularInline):
@@ -112,6 +112,7 @@ class MeetingAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
                     "participant_count",
                     "official_url",
                     "description",
+                    ("source_url", "source_checked"),
                     "source_note",
                 ]
             },
@@ -227,7 +228,7 @@ class PersonAdmin(SimpleHistoryAdmin):
 
 @admin.register(Chairmanship)
 class ChairmanshipAdmin(admin.ModelAdmin):
-    list_display = ["body", "year", "country"]
+    list_display = ["body", "year", "country", "source_url"]
     list_filter = ["body"]
 
 

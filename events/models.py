@@ -214,6 +214,9 @@ class Chairmanship(TimeStamped):
     year = models.PositiveSmallIntegerField(_("year"))
     country = CountryField(_("chair"))
     note = models.CharField(_("note"), max_length=300, blank=True)
+    source_url = models.URLField(
+        _("source"), max_length=500, blank=True, help_text=_("The public page the facts of this row are taken from.")
+    )
 
     class Meta:
         ordering = ["body", "year"]
@@ -340,8 +343,17 @@ class Meeting(Revisioned, BilingualTitle):
         db_index=True,
         help_text=_("UID of the event this meeting was imported from; re-imports match on it."),
     )
+    source_url = models.URLField(
+        _("source"), max_length=500, blank=True, help_text=_("The public page the facts of this row are taken from.")
+    )
+    source_checked = models.DateField(
+        _("source checked on"), null=True, blank=True, help_text=_("When the source was last read for this row.")
+    )
     source_note = models.CharField(
-        _("source note"), max_length=500, blank=True, help_text=_("What the sources do not say (e.g. times not given).")
+        _("source note"),
+        max_length=500,
+        blank=True,
+        help_text=_("Where the sources disagree or are silent (e.g. times not given, venue unconfirmed)."),
     )
 
     history = HistoricalRecords()
@@ -352,7 +364,7 @@ class Meeting(Revisioned, BilingualTitle):
     subscriber_fields = (
         "title", "title_id", "series", "ordinal", "parent", "slug", "start_date", "end_date", "venue", "timezone",
         "host_country", "chair_country", "theme", "mode", "status", "access", "participant_count", "official_url",
-        "description", "source_note",
+        "description", "source_url", "source_checked", "source_note",
     )  # fmt: skip
 
     class Meta:
@@ -645,6 +657,12 @@ class OutcomeDocument(TimeStamped, BilingualTitle):
     file = models.FileField(_("file"), upload_to="documents/%Y/", blank=True, max_length=255)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
     summary = models.TextField(_("summary"), blank=True)
+    source_url = models.URLField(
+        _("source"), max_length=500, blank=True, help_text=_("The public page the facts of this row are taken from.")
+    )
+    source_note = models.CharField(
+        _("source note"), max_length=500, blank=True, help_text=_("Where the sources disagree or are silent.")
+    )
 
     history = HistoricalRecords()
     objects = OutcomeDocumentQuerySet.as_manager()

@@ -109,7 +109,7 @@ class MeetingResource(RelatedExportResource):
         fields = [
             "slug", "title", "title_id", "series", "ordinal", "parent", "start_date", "end_date", "venue",
             "timezone", "host_country", "chair_country", "theme", "mode", "status", "access", "participant_count",
-            "official_url", "description", "source_note",
+            "official_url", "description", "source_url", "source_checked", "source_note",
         ]  # fmt: skip
         export_order = fields
         clean_model_instances = True

@@ -213,7 +213,7 @@ class DocumentSerializer(ModelCleanMixin, serializers.ModelSerializer):
         model = OutcomeDocument
         fields = [
             "id", "meeting", "session", "title", "title_id", "kind", "status", "adopted_on", "url", "file", "link",
-            "language", "summary",
+            "language", "summary", "source_url", "source_note",
         ]  # fmt: skip
         read_only_fields = ["file"]
 
@@ -241,7 +241,8 @@ class MeetingSerializer(CountryFieldMixin, ModelCleanMixin, RevisionMixin, seria
         fields = [
             "id", "slug", "title", "title_id", "series", "ordinal", "parent", "start_date", "end_date", "timezone",
             "venue", "venue_id", "host_country", "chair_country", "theme", "mode", "status", "access",
-            "participant_count", "official_url", "description", "revision", "html_url",
+            "participant_count", "official_url", "description", "source_url", "source_checked", "source_note",
+            "revision", "html_url",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):

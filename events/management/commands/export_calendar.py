@@ -93,6 +93,8 @@ def meeting_dict(meeting):
         "participant_count": meeting.participant_count,
         "official_url": meeting.official_url,
         "description": meeting.description,
+        "source_url": meeting.source_url,
+        "source_checked": _iso(meeting.source_checked),
         "source_note": meeting.source_note,
         "revision": meeting.revision,
         "sessions": [session_dict(session) for session in meeting.sessions.all()],
@@ -106,6 +108,7 @@ def meeting_dict(meeting):
                 "link": doc.link,
                 "language": doc.language,
                 "session": doc.session_id,
+                "source_url": doc.source_url,
             }
             for doc in meeting.documents.all()
         ],
