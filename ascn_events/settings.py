@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "events",
 ]
 
@@ -219,6 +222,29 @@ FEED_REFRESH_INTERVAL_HOURS = 6
 FEED_CACHE_MAX_AGE = 15 * 60
 # Two sessions in different cities closer than this are flagged as a conflict.
 DELEGATION_TRAVEL_GAP_HOURS = float(os.environ.get("DELEGATION_TRAVEL_GAP_HOURS", "4"))
+
+# Change alerts (issue 16). Tasks are rows in the database (django-tasks' database backend):
+# they commit or roll back with the change that made them, and survive any worker's restart.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# With `make run` (DEBUG) runserver also runs a worker thread, so alerts go out with no worker started.
+ALERTS_EMBEDDED_WORKER = env_bool("ALERTS_EMBEDDED_WORKER", DEBUG)
+# Local hour of the daily digest, in the follower's zone (else ALERT_DIGEST_ZONE).
+ALERT_DIGEST_HOUR = int(os.environ.get("ALERT_DIGEST_HOUR", "7"))
+ALERT_DIGEST_ZONE = os.environ.get("ALERT_DIGEST_ZONE", "Asia/Jakarta")
+# Webhook endpoints must be public HTTPS hosts; tests and closed networks may allow local ones.
+ALERT_WEBHOOKS_ALLOW_LOCAL = env_bool("ALERT_WEBHOOKS_ALLOW_LOCAL", False)
+ALERT_WEBHOOK_TIMEOUT = 10
+# Absolute links in emails and webhooks.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else f"https://{SITE_DOMAIN}").rstrip("/")
+
+# Email: EMAIL_URL such as smtp://user:password@mail.example.org:587/?tls=True&timeout=10
+# (dj-email-url); without it, messages are printed to the console (`make run`).
+EMAIL_CONFIG = dj_email_url.parse(os.environ.get("EMAIL_URL", "console:"))
+vars().update({key: value for key, value in EMAIL_CONFIG.items() if value not in (None, "")})
+EMAIL_TIMEOUT = EMAIL_CONFIG.get("EMAIL_TIMEOUT") or 10
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", EMAIL_CONFIG.get("DEFAULT_FROM_EMAIL") or f"alerts@{SITE_DOMAIN}"
+)
 
 # django-axes: lock a username+IP pair after repeated failed logins.
 AXES_FAILURE_LIMIT = 5

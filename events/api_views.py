@@ -21,6 +21,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.filters import OrderingFilter
 
 from . import filters
+from .follow_api import FollowViewSet
 from .models import Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session
 from .serializers import (
     Conflict,
@@ -272,6 +273,7 @@ router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("documents", DocumentViewSet, basename="document")
 router.register("delegations", DelegationViewSet, basename="delegation")
+router.register("follows", FollowViewSet, basename="follow")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

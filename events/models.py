@@ -940,3 +940,7 @@ def replace_ordinal(title, old, new):
     if not title:
         return title
     return title.replace(english_ordinal(old), english_ordinal(new)).replace(f"ke-{old}", f"ke-{new}")
+
+
+# Follows and alerts (issue 16) live in their own module; importing it here registers them.
+from .follows import Alert, AlertProfile, Change, Follow, WebhookDelivery  # noqa: E402, F401
