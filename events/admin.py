@@ -1,14 +1,19 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db import IntegrityError, transaction
+from django.forms.models import BaseInlineFormSet
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_ics import ics_import_urls
 from .forms import DocumentAdminForm, MeetingAdminForm, SessionAdminForm, SessionInlineForm
+from .middleware import known_zones
 from .models import (
     Chairmanship,
     Delegation,
@@ -24,6 +29,9 @@ from .models import (
 )
 from .recovery import recover_urls
 from .resources import MeetingResource, SessionResource, SpreadsheetAdminMixin
+from .timezones import zone_label
+
+VENUE_ZONE_JS = "admin/events/venue_zone.js"
 
 
 class YearListFilter(admin.SimpleListFilter):
@@ -40,21 +48,25 @@ class YearListFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SessionInline(admin.StackedInline):
+class SessionInlineFormSet(BaseInlineFormSet):
+    def get_form_kwargs(self, index):
+        # Each row reads its times in the meeting's zone when it has no venue of its own.
+        return {**super().get_form_kwargs(index), "meeting": self.instance}
+
+
+class SessionInline(admin.TabularInline):
+    """One line per session, so a summit's programme fits on a screen; the rest is on the session's own page."""
+
     model = Session
     form = SessionInlineForm
+    formset = SessionInlineFormSet
     extra = 0
-    fields = [
-        ("title", "title_id"),
-        ("kind", "status", "access", "show_as_closed"),
-        ("starts_on", "ends_on"),
-        ("start", "end"),
-        ("mode", "venue", "room"),
-        ("join_url", "join_passcode"),
-        "description",
-    ]
+    fields = ["title", "kind", "starts_on", "start_time", "end_time", "venue", "mode", "join_url", "status"]
     autocomplete_fields = ["venue"]
     show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("venue")
 
 
 class DocumentInline(admin.TabularInline):
@@ -96,6 +108,9 @@ class MeetingAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
     actions = ["duplicate_as_next_edition"]
     resource_classes = [MeetingResource]
     import_export_change_list_template = "admin/events/meeting/change_list_import.html"
+
+    class Media:
+        js = [VENUE_ZONE_JS]
 
     fieldsets = [
         (None, {"fields": [("title", "title_id"), "slug", ("series", "ordinal", "parent")]}),
@@ -158,15 +173,28 @@ class MeetingAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(Session)
 class SessionAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
-    list_display = ["title", "meeting", "kind", "starts_on", "start", "mode", "status", "access"]
+    list_display = ["title", "meeting", "kind", "starts_on", "venue_time", "mode", "status", "access"]
     list_filter = ["kind", "mode", "status", "access", "meeting__series"]
     search_fields = ["title", "title_id", "meeting__title"]
     date_hierarchy = "starts_on"
     autocomplete_fields = ["meeting", "venue"]
-    list_select_related = ["meeting"]
+    list_select_related = ["meeting", "venue"]
     form = SessionAdminForm
     readonly_fields = ["created", "updated"]  # the form carries `revision` for optimistic locking
     resource_classes = [SessionResource]
+
+    class Media:
+        js = [VENUE_ZONE_JS]
+
+    @admin.display(description=_("time at the venue"), ordering="start")
+    def venue_time(self, session):
+        if session.start is None:
+            return "–"
+        start = session.local_start
+        text = start.strftime("%H:%M")
+        if session.end is not None:
+            text = f"{text}–{session.local_end.strftime('%H:%M')}"
+        return f"{text} ({zone_label(session.timezone, start.date())})"
 
 
 @admin.register(Series)
@@ -181,6 +209,30 @@ class VenueAdmin(SimpleHistoryAdmin):
     list_display = ["name", "city", "country", "timezone"]
     list_filter = ["country"]
     search_fields = ["name", "city"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.zone_view)
+        return [path("zone/", view, name="events_venue_zone"), *super().get_urls()]
+
+    def zone_view(self, request):
+        """The zone session times are typed in: the venue's, else the meeting's, else the one typed on screen.
+
+        admin/events/venue_zone.js asks here when a venue, meeting or zone is picked on a form.
+        """
+        zone_name = ""
+        venue_id, meeting_id = request.GET.get("venue", ""), request.GET.get("meeting", "")
+        if venue_id.isdigit():
+            zone_name = Venue.objects.filter(pk=venue_id).values_list("timezone", flat=True).first() or ""
+        if not zone_name and meeting_id.isdigit():
+            meetings = Meeting.objects.visible_to(request.user).filter(pk=meeting_id)
+            zone_name = meetings.values_list("timezone", flat=True).first() or ""
+        if not zone_name and request.GET.get("zone", "") in known_zones():
+            zone_name = request.GET["zone"]
+        try:
+            day = parse_date(request.GET.get("day", "")[:10])
+        except ValueError:  # well formed but no such day, e.g. 2030-02-30
+            day = None
+        return JsonResponse({"timezone": zone_name, "label": zone_label(zone_name, day)})
 
 
 @admin.register(OutcomeDocument)

@@ -5,13 +5,17 @@ carries the revision it was loaded at, so its save is refused and the error
 lists what the first editor changed, from django-simple-history's records.
 """
 
+import datetime as dt
 import os
+import zoneinfo
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
@@ -19,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .models import Access, Meeting, OutcomeDocument, Session
+from .timezones import local_instant, zone_label
 
 
 class RevisionWidget(forms.HiddenInput):
@@ -61,14 +66,6 @@ def validate_instant_range(value):
             code="out_of_range",
             params={"first": FIRST_YEAR, "last": LAST_YEAR},
         )
-
-
-class InstantRangeMixin:
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("start", "end"):
-            if name in self.fields:
-                self.fields[name].validators.append(validate_instant_range)
 
 
 class RevisionCheckedForm(forms.ModelForm):
@@ -169,15 +166,186 @@ class MeetingAdminForm(RevisionCheckedForm):
         return cleaned
 
 
-class SessionAdminForm(InstantRangeMixin, RevisionCheckedForm):
+def validate_day_range(value):
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            _("Give a date between the years %(first)s and %(last)s."),
+            code="out_of_range",
+            params={"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
+
+
+class ZoneLabelledTimeInput(forms.TimeInput):
+    """A time input with the zone it is read in written next to it ("Asia/Makassar, UTC+8").
+
+    admin/events/venue_zone.js rewrites the label when another venue is picked on screen.
+    """
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"class": "venue-local-time", "size": 5, **(attrs or {})}, format="%H:%M")
+        self.zone_name = ""
+        self.day = None
+
+    def render(self, name, value, attrs=None, renderer=None):
+        label = zone_label(self.zone_name, self.day)
+        return format_html(
+            '{} <span class="venue-zone" data-zone="{}">{}</span>',
+            super().render(name, value, attrs, renderer),
+            self.zone_name,
+            label or _("venue's time zone"),
+        )
+
+
+class VenueLocalTimesForm(forms.ModelForm):
+    """A session's times as the clerk types them: a date and wall-clock times at the venue.
+
+    The zone is the session venue's, else the meeting's, and never the zone a viewer picked for the
+    public pages (the admin does not activate it). `start` and `end` are derived here, in UTC.
+    """
+
+    start_time = forms.TimeField(
+        label=_("from"), required=False, widget=ZoneLabelledTimeInput, help_text=_("Local time at the venue.")
+    )
+    end_time = forms.TimeField(
+        label=_("to"),
+        required=False,
+        widget=ZoneLabelledTimeInput,
+        help_text=_("Empty if the end is not announced."),
+    )
+
+    # Model errors on fields this form shows under another name.
+    FIELD_FOR_MODEL_ERROR = {"start": "start_time", "end": "end_time"}
+
+    def __init__(self, *args, meeting=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent_meeting = meeting
+        for name in ("starts_on", "ends_on"):
+            if name in self.fields:
+                self.fields[name].validators.append(validate_day_range)
+        zone_name = self.zone_name(venue=self.instance.venue if self.instance.venue_id else None)
+        session = self.instance
+        if zone_name and session.start:
+            local_start = session.start.astimezone(zoneinfo.ZoneInfo(zone_name))
+            self.initial.setdefault("start_time", local_start.time())
+            self.initial.setdefault("starts_on", local_start.date())
+            if session.end:
+                local_end = session.end.astimezone(zoneinfo.ZoneInfo(zone_name))
+                self.initial.setdefault("end_time", local_end.time())
+                if local_end.date() != local_start.date():
+                    self.initial.setdefault("ends_on", local_end.date())
+        for name in ("start_time", "end_time"):
+            self.fields[name].widget.zone_name = zone_name
+            self.fields[name].widget.day = session.starts_on or getattr(self.meeting(), "start_date", None)
+
+    def meeting(self, cleaned=None):
+        meeting = (cleaned or {}).get("meeting") or self.parent_meeting
+        if meeting is None and self.instance.meeting_id:
+            meeting = self.instance.meeting
+        return meeting
+
+    def zone_name(self, *, venue=None, cleaned=None):
+        if venue is not None:
+            return venue.timezone
+        meeting = self.meeting(cleaned)
+        return meeting.timezone if meeting is not None else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        start_time, end_time = cleaned.get("start_time"), cleaned.get("end_time")
+        first_day = cleaned.get("starts_on")
+        last_day = cleaned.get("ends_on") or first_day
+        if "ends_on" not in self.fields and first_day:
+            # A form without the last day (the compact inline) moves it with the first, keeping the length.
+            session = self.instance
+            length = (session.ends_on - session.starts_on) if session.pk and session.ends_on else dt.timedelta()
+            last_day = session.ends_on = first_day + length
+        self.instance.start = self.instance.end = None
+        if end_time and not start_time:
+            self.add_error("start_time", _("Give the start time too, or neither time for a date-only session."))
+        if not start_time or self.has_error("start_time") or self.has_error("end_time"):
+            return cleaned
+        if not first_day:
+            if not self.has_error("starts_on"):
+                self.add_error("starts_on", _("Give the date the session starts on."))
+            return cleaned
+        zone_name = self.zone_name(venue=cleaned.get("venue"), cleaned=cleaned)
+        if not zone_name:
+            self.add_error("venue", _("The meeting has no time zone; give the session a venue."))
+            return cleaned
+        try:
+            self.instance.start = local_instant(first_day, start_time, zone_name)
+        except ValidationError as error:
+            self.add_error("start_time", error)
+        if end_time:
+            try:
+                self.instance.end = local_instant(last_day or first_day, end_time, zone_name)
+            except ValidationError as error:
+                self.add_error("end_time", error)
+        return cleaned
+
+    def _update_errors(self, errors):
+        if hasattr(errors, "error_dict"):
+            remapped = {}
+            for field, messages in errors.error_dict.items():
+                target = self.FIELD_FOR_MODEL_ERROR.get(field, field)
+                if target != NON_FIELD_ERRORS and target not in self.fields:
+                    target = NON_FIELD_ERRORS
+                remapped.setdefault(target, []).extend(messages)
+                if any(getattr(m, "code", None) == "outside_meeting" for m in messages):
+                    remapped[target].append(self.related_meeting_hint(target))
+            errors = ValidationError(remapped)
+        super()._update_errors(errors)
+
+    def related_meeting_hint(self, field):
+        meeting = self.meeting(self.cleaned_data)
+        first = self.cleaned_data.get("starts_on")
+        if meeting is None or meeting.pk is None:
+            return ValidationError(
+                _("A meeting before or after this one (SOM, ministers, CPR) is a related meeting: save this "
+                  "meeting without the session, then use “Add related meeting” on its page."),
+                code="related_meeting_hint",
+            )
+        url = related_meeting_url(meeting, start=first, end=self.cleaned_data.get("ends_on") or first)
+        return ValidationError(
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _("A meeting before or after this one (SOM, ministers, CPR) is a related meeting:"),
+                url,
+                _("add a related meeting on these dates"),
+            ),
+            code="related_meeting_hint",
+        )
+
+
+def related_meeting_url(meeting, *, start=None, end=None, series=None):
+    """The admin's add form for a meeting held as part of `meeting`, its where and when filled in."""
+    params = {
+        "parent": meeting.pk,
+        "start_date": (start or meeting.start_date).isoformat(),
+        "end_date": (end or start or meeting.end_date).isoformat(),
+        "timezone": meeting.timezone,
+    }
+    if meeting.venue_id:
+        params["venue"] = meeting.venue_id
+    if meeting.host_country:
+        params["host_country"] = meeting.host_country.code
+    if meeting.chair_country:
+        params["chair_country"] = meeting.chair_country.code
+    if series is not None:
+        params["series"] = series.pk
+    return f"{reverse('admin:events_meeting_add')}?{urlencode(params)}"
+
+
+class SessionAdminForm(VenueLocalTimesForm, RevisionCheckedForm):
     class Meta(RevisionCheckedForm.Meta):
         model = Session
+        exclude = ["revision", "start", "end"]  # noqa: DJ006 - start and end come from the local date and times
 
 
-class SessionInlineForm(InstantRangeMixin, forms.ModelForm):
+class SessionInlineForm(VenueLocalTimesForm):
     class Meta:
         model = Session
-        fields = "__all__"  # noqa: DJ007 - the inline narrows the fields it shows
+        exclude = ["start", "end"]  # noqa: DJ006 - start and end come from the local date and times
 
 
 DOCUMENT_EXTENSIONS = {".pdf", ".doc", ".docx", ".odt", ".txt", ".xlsx", ".pptx"}

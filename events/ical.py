@@ -348,6 +348,11 @@ def session_status(row):
 def _session_times(row, ctx):
     if row["start"] is not None:
         tzid = session_tzid(row)
+        if row["end"] is None:
+            # No announced end: DTSTART alone, which RFC 5545 (3.6.1) makes an event of no length at
+            # that time. Google, Outlook, Apple Calendar and Thunderbird show it at its start without
+            # inventing an end; the description says the end is not announced.
+            return [_timed("DTSTART", row["start"], tzid)]
         return [_timed("DTSTART", row["start"], tzid), _timed("DTEND", row["end"], tzid)]
     start, end, _day = _all_day_days(row["starts_on"], row["ends_on"] or row["starts_on"], False)[0]
     return [prop("DTSTART", date_value(start), VALUE="DATE"), prop("DTEND", date_value(end), VALUE="DATE")]
@@ -364,6 +369,8 @@ def session_event(row, ctx, documents=()):
 
     description = [_("Meeting: %(meeting)s") % {"meeting": meeting_title}]
     description.append(_("Format: %(format)s") % {"format": label(Mode, row["mode"])})
+    if row["start"] is not None and row["end"] is None:
+        description.append(_("End time not announced."))
     if row["status"] not in (Status.SCHEDULED,):
         description.append(_("Status: %(status)s") % {"status": label(Status, row["status"])})
     if row["description"]:

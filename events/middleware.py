@@ -2,6 +2,7 @@ import functools
 import zoneinfo
 
 from django.http import HttpResponseBadRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,10 +15,17 @@ def known_zones():
     return frozenset(zoneinfo.available_timezones())
 
 
+@functools.cache
+def admin_prefix():
+    return reverse("admin:index")
+
+
 class ViewerTimezoneMiddleware:
     """Activate the time zone the viewer chose (`?tz=`), remembered in the session.
 
     Without a choice nothing is activated, so pages fall back to each venue's zone.
+    The admin never uses it: staff type and read times in the venue's zone, and a zone
+    picked while browsing the public pages must not shift what they type.
     """
 
     def __init__(self, get_response):
@@ -35,7 +43,7 @@ class ViewerTimezoneMiddleware:
                 request.session[SESSION_KEY] = chosen
         name = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
         request.viewer_timezone = name
-        if name:
+        if name and not request.path.startswith(admin_prefix()):
             timezone.activate(zoneinfo.ZoneInfo(name))
         else:
             timezone.deactivate()

@@ -505,9 +505,9 @@ class Session(Revisioned, BilingualTitle):
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
         constraints = [
+            # A start with no end is a session whose end is not announced ("from 09:00").
             models.CheckConstraint(
-                condition=(Q(start__isnull=True) & Q(end__isnull=True))
-                | (Q(start__isnull=False) & Q(end__isnull=False) & Q(end__gt=F("start"))),
+                condition=Q(end__isnull=True) | (Q(start__isnull=False) & Q(end__gt=F("start"))),
                 name="session_end_after_start",
             ),
             models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="session_days_in_order"),
@@ -557,19 +557,27 @@ class Session(Revisioned, BilingualTitle):
     def local_end(self):
         return self.end.astimezone(self.zone) if self.end else None
 
+    @property
+    def has_end(self):
+        return self.end is not None
+
     def derive_local_dates(self):
         if self.start and self.end:
             self.starts_on = self.start.astimezone(self.zone).date()
             # A session ending at local midnight ends on the previous day.
             self.ends_on = (self.end.astimezone(self.zone) - dt.timedelta(microseconds=1)).date()
+        elif self.start:
+            self.starts_on = self.start.astimezone(self.zone).date()
+            if not self.ends_on or self.ends_on < self.starts_on:
+                self.ends_on = self.starts_on
         elif self.starts_on and not self.ends_on:
             self.ends_on = self.starts_on
 
     def clean(self):
         errors = {}
-        if (self.start is None) != (self.end is None):
-            errors["end" if self.start else "start"] = _("Give both start and end, or neither for a date-only session.")
-        elif self.start and self.end <= self.start:
+        if self.end is not None and self.start is None:
+            errors["start"] = _("Give the start too, or neither time for a date-only session.")
+        elif self.end is not None and self.end <= self.start:
             errors["end"] = _("The session must end after it starts.")
         if self.mode == Mode.VIRTUAL and not self.join_url:
             errors["join_url"] = _("A virtual session needs a join link.")
@@ -588,7 +596,7 @@ class Session(Revisioned, BilingualTitle):
                 self.derive_local_dates()
                 if self.starts_on < meeting.start_date or self.ends_on > meeting.end_date:
                     field = "start" if self.start else "starts_on"
-                    errors[field] = _(
+                    errors[field] = ValidationError(_(
                         "The session (%(first)s to %(last)s, %(zone)s) lies outside the meeting's dates "
                         "(%(start)s to %(end)s)."
                     ) % {
@@ -597,7 +605,7 @@ class Session(Revisioned, BilingualTitle):
                         "zone": self.timezone,
                         "start": meeting.start_date,
                         "end": meeting.end_date,
-                    }
+                    }, code="outside_meeting")
         if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
             errors["ends_on"] = _("The last day cannot be before the first.")
         if errors:
@@ -920,7 +928,8 @@ def duplicate_meeting(meeting, *, shift_days):
                 # Shift in local wall-clock time so 09:00 stays 09:00 across DST.
                 zone = session.zone
                 session.start = (session.start.astimezone(zone).replace(tzinfo=None) + shift).replace(tzinfo=zone)
-                session.end = (session.end.astimezone(zone).replace(tzinfo=None) + shift).replace(tzinfo=zone)
+                if session.end:
+                    session.end = (session.end.astimezone(zone).replace(tzinfo=None) + shift).replace(tzinfo=zone)
             session.save()
     return copy
 

@@ -84,11 +84,16 @@ def shown_time(session, zone_name):
     if session.start is None:
         return None
     zone = zoneinfo.ZoneInfo(zone_name)
-    start, end = session.start.astimezone(zone), session.end.astimezone(zone)
+    start = session.start.astimezone(zone)
+    end = session.end.astimezone(zone) if session.end is not None else None
     local_day = session.start.astimezone(session.zone).date()
-    text = f"{format_time(start)}–{format_time(end)}"
-    if end.date() != start.date():
+    if end is None:
+        # The end is not announced: say so rather than invent one.
+        text = _("from %(time)s") % {"time": format_time(start)}
+    elif end.date() != start.date():
         text = f"{format_time(start)}–{format_short_day(end)} {format_time(end)}"
+    else:
+        text = f"{format_time(start)}–{format_time(end)}"
     differs = start.date() != local_day
     if differs:
         text = f"{format_short_day(start)} {text}"
@@ -560,7 +565,8 @@ def _locations(*, mode, venue, url):
 
 def _span(session):
     if session.start is not None:
-        return session.local_start.isoformat(), session.local_end.isoformat()
+        # schema.org's endDate is optional: with no announced end it is left out, not guessed.
+        return session.local_start.isoformat(), session.local_end.isoformat() if session.end else None
     return session.starts_on.isoformat(), (session.ends_on or session.starts_on).isoformat()
 
 
@@ -606,10 +612,11 @@ def event_json_ld(*, meeting, parent, sessions, absolute):
             "name": session.localized_title,
             "url": session_url,
             "startDate": start,
-            "endDate": end,
             "eventStatus": EVENT_STATUS.get(session.status, EVENT_STATUS[Status.SCHEDULED]),
             "eventAttendanceMode": ATTENDANCE_MODE[session.mode],
         }
+        if end is not None:
+            event["endDate"] = end
         venue = session.venue if session.venue_id else meeting.venue
         session_locations = _locations(mode=session.mode, venue=venue, url=url)
         if session_locations:

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -48,10 +49,8 @@ def meeting_form(series, venue, sessions=(), **overrides):
             "venue": venue.pk,
             "starts_on": "",
             "ends_on": "",
-            "start_0": "",
-            "start_1": "",
-            "end_0": "",
-            "end_1": "",
+            "start_time": "",
+            "end_time": "",
         }
         base.update(session)
         data.update({f"sessions-{i}-{key}": value for key, value in base.items()})
@@ -65,7 +64,7 @@ def test_admin_add_meeting_with_inline_sessions(staff_client):
         series,
         venue,
         sessions=[
-            {"title": "Plenary", "start_0": "2030-11-11", "start_1": "09:00", "end_0": "2030-11-11", "end_1": "12:00"},
+            {"title": "Plenary", "starts_on": "2030-11-11", "start_time": "09:00", "end_time": "12:00"},
             {"title": "Retreat", "kind": "retreat", "starts_on": "2030-11-12"},
         ],
     )
@@ -74,7 +73,6 @@ def test_admin_add_meeting_with_inline_sessions(staff_client):
     meeting = Meeting.objects.get(slug="33rd-asean-summit")
     assert meeting.timezone == "Asia/Singapore"
     sessions = list(meeting.sessions.order_by("title"))
-    # Times typed in the admin are read in the site zone (UTC) unless the editor is in another zone.
     assert [(s.title, s.starts_on) for s in sessions] == [
         ("Plenary", dt.date(2030, 11, 11)),
         ("Retreat", dt.date(2030, 11, 12)),
@@ -243,15 +241,15 @@ def test_admin_change_without_revision_is_refused(staff_client):
 def test_admin_session_time_at_the_end_of_the_calendar_is_a_form_error_not_500(staff_client):
     session = SessionFactory()
     data = {
-        "meeting": session.meeting_id, "title": "Edge", "kind": "plenary", "starts_on": "", "ends_on": "",
-        "start_0": "9999-12-31", "start_1": "23:00", "end_0": "9999-12-31", "end_1": "23:30", "mode": "in_person",
+        "meeting": session.meeting_id, "title": "Edge", "kind": "plenary", "ends_on": "",
+        "starts_on": "9999-12-31", "start_time": "23:00", "end_time": "23:30", "mode": "in_person",
         "venue": session.venue_id, "status": "scheduled", "access": "public", "revision": session.revision,
     }  # fmt: skip
 
     response = staff_client.post(reverse("admin:events_session_change", args=[session.pk]), data)
 
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["start"] == ["Give a time between the years 2 and 9998."]
+    assert response.context["adminform"].form.errors["starts_on"] == ["Give a date between the years 2 and 9998."]
     session.refresh_from_db()
     assert session.title != "Edge"
 
@@ -259,13 +257,164 @@ def test_admin_session_time_at_the_end_of_the_calendar_is_a_form_error_not_500(s
 def test_admin_inline_session_time_at_the_end_of_the_calendar_is_a_form_error_not_500(staff_client):
     series, venue = SeriesFactory(), VenueFactory()
     data = meeting_form(
-        series, venue, sessions=[{"start_0": "9999-12-31", "start_1": "23:00", "end_0": "9999-12-31", "end_1": "23:30"}]
+        series, venue, sessions=[{"starts_on": "9999-12-31", "start_time": "23:00", "end_time": "23:30"}]
     )
 
     response = staff_client.post(reverse("admin:events_meeting_add"), data)
 
     assert response.status_code == 200
-    assert response.context["inline_admin_formsets"][0].formset.errors[0]["start"] == [
-        "Give a time between the years 2 and 9998."
-    ]
+    assert "Give a date between the years 2 and 9998." in response.context["inline_admin_formsets"][0].formset.errors[
+        0
+    ]["starts_on"]
     assert Meeting.objects.count() == 0
+
+
+# --- Venue-local entry ------------------------------------------------------------
+
+
+def labuan_bajo_summit(**overrides):
+    venue = VenueFactory(name="Meruorah Convention Center", city="Labuan Bajo", country="ID", timezone="Asia/Makassar")
+    fields = {"title": "42nd ASEAN Summit", "slug": "42nd-asean-summit", "venue": venue}
+    fields.update(start_date=dt.date(2023, 5, 10), end_date=dt.date(2023, 5, 11), **overrides)
+    return MeetingFactory(**fields)
+
+
+def change_form(meeting, sessions=(), **overrides):
+    """The POST data of the meeting's change page as the browser sends it, sessions' rows edited or added."""
+    data = meeting_form(
+        meeting.series, meeting.venue, sessions=sessions, title=meeting.title, slug=meeting.slug, ordinal="",
+        start_date=meeting.start_date.isoformat(), end_date=meeting.end_date.isoformat(),
+        timezone=meeting.timezone, revision=meeting.revision,
+    )  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize("viewer_zone", [None, "America/New_York", "Asia/Tokyo"])
+def test_admin_time_typed_is_venue_time_whatever_zone_the_clerk_picked_for_viewing(staff_client, viewer_zone):
+    meeting = labuan_bajo_summit()
+    if viewer_zone:
+        staff_client.get("/", {"tz": viewer_zone})  # picked while browsing the public pages
+
+    data = change_form(
+        meeting, sessions=[{"title": "Plenary", "starts_on": "2023-05-10", "start_time": "09:00", "end_time": "10:30"}]
+    )
+    response = staff_client.post(reverse("admin:events_meeting_change", args=[meeting.pk]), data)
+
+    assert response.status_code == 302, response.context["errors"]
+    session = meeting.sessions.get()
+    assert (session.start, session.end) == (
+        dt.datetime(2023, 5, 10, 1, 0, tzinfo=dt.UTC),
+        dt.datetime(2023, 5, 10, 2, 30, tzinfo=dt.UTC),
+    )
+    page = staff_client.get(reverse("admin:events_meeting_change", args=[meeting.pk])).content.decode()
+    zone = '<span class="venue-zone" data-zone="Asia/Makassar">Asia/Makassar, UTC+8</span>'
+    assert re.search(r'name="sessions-0-start_time" value="09:00"[^>]*> ' + re.escape(zone), page)
+    assert re.search(r'name="sessions-0-end_time" value="10:30"[^>]*> ' + re.escape(zone), page)
+    public = staff_client.get(meeting.get_absolute_url(), {"tz": "Asia/Jakarta"}).content.decode()
+    assert "09:00–10:30</time>" in public
+    assert "venue time (Asia/Makassar)" in public
+    assert "08:00–09:30</time>" in public
+    assert "your time (Asia/Jakarta)" in public
+
+
+def test_admin_session_page_shows_and_reads_times_at_its_own_venue(staff_client):
+    meeting = labuan_bajo_summit()
+    jakarta = VenueFactory(name="ASEAN Secretariat", city="Jakarta", country="ID", timezone="Asia/Jakarta")
+    session = SessionFactory(meeting=meeting, start=dt.datetime(2023, 5, 10, 1, tzinfo=dt.UTC), end=None)
+    staff_client.get("/", {"tz": "Europe/Brussels"})
+    url = reverse("admin:events_session_change", args=[session.pk])
+    page = staff_client.get(url).content.decode()
+    assert re.search(r'name="start_time" value="09:00"[^>]*> <span[^>]*>Asia/Makassar, UTC\+8<', page)
+
+    data = {
+        "meeting": meeting.pk, "title": "Briefing", "kind": "briefing", "starts_on": "2023-05-10", "ends_on": "",
+        "start_time": "09:00", "end_time": "", "mode": "in_person", "venue": jakarta.pk, "status": "scheduled",
+        "access": "public", "revision": session.revision,
+    }  # fmt: skip
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 302, response.context["errors"]
+    session.refresh_from_db()
+    # Read in the session's own venue's zone (UTC+7), not the meeting's; no end announced.
+    assert (session.start, session.end) == (dt.datetime(2023, 5, 10, 2, tzinfo=dt.UTC), None)
+    assert "Asia/Jakarta, UTC+7" in staff_client.get(url).content.decode()
+
+
+def brussels_meeting():
+    berlaymont = VenueFactory(name="Berlaymont", city="Brussels", country="BE", timezone="Europe/Brussels")
+    return MeetingFactory(
+        title="ASEAN-EU dialogue", slug="asean-eu", venue=berlaymont,
+        start_date=dt.date(2026, 3, 27), end_date=dt.date(2026, 3, 30),
+    )  # fmt: skip
+
+
+def test_admin_times_across_a_daylight_saving_change_keep_their_wall_clock(staff_client):
+    meeting = brussels_meeting()
+    data = change_form(
+        meeting,
+        sessions=[
+            {"title": "Before", "starts_on": "2026-03-28", "start_time": "09:00", "end_time": "10:00"},
+            {"title": "After", "starts_on": "2026-03-30", "start_time": "09:00", "end_time": "10:00"},
+        ],
+    )
+    response = staff_client.post(reverse("admin:events_meeting_change", args=[meeting.pk]), data)
+
+    assert response.status_code == 302, response.context["errors"]
+    assert list(meeting.sessions.order_by("start").values_list("title", "start")) == [
+        ("Before", dt.datetime(2026, 3, 28, 8, tzinfo=dt.UTC)),  # CET, UTC+1
+        ("After", dt.datetime(2026, 3, 30, 7, tzinfo=dt.UTC)),  # CEST, UTC+2
+    ]
+    page = staff_client.get(reverse("admin:events_meeting_change", args=[meeting.pk])).content.decode()
+    for row, offset in ((0, "UTC+1"), (1, "UTC+2")):
+        for name, value in (("start_time", "09:00"), ("end_time", "10:00")):
+            pattern = rf'name="sessions-{row}-{name}" value="{value}"[^>]*> <span[^>]*>Europe/Brussels, {offset}<'
+            assert re.search(pattern.replace("+", r"\+"), page), (row, name)
+
+
+@pytest.mark.parametrize(
+    ("day", "time", "message"),
+    [
+        ("2026-03-29", "02:30", "02:30 does not exist on 2026-03-29 in Europe/Brussels: the clocks go forward then."),
+        ("2026-10-25", "02:30", "02:30 happens twice on 2026-10-25 in Europe/Brussels (the clocks go back); "
+         "give a time outside that hour."),
+    ],
+)  # fmt: skip
+def test_admin_time_the_clock_skips_or_repeats_is_a_form_error(staff_client, day, time, message):
+    meeting = brussels_meeting()
+    meeting.end_date = dt.date(2026, 10, 30)
+    meeting.save()
+    data = change_form(meeting, sessions=[{"title": "Night", "starts_on": day, "start_time": time}])
+
+    response = staff_client.post(reverse("admin:events_meeting_change", args=[meeting.pk]), data)
+
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.errors[0]["start_time"] == [message]
+    assert meeting.sessions.count() == 0
+
+
+def test_admin_end_time_without_start_time_is_a_form_error(staff_client):
+    meeting = labuan_bajo_summit()
+    data = change_form(meeting, sessions=[{"title": "Lunch", "starts_on": "2023-05-10", "end_time": "13:00"}])
+
+    response = staff_client.post(reverse("admin:events_meeting_change", args=[meeting.pk]), data)
+
+    assert response.context["inline_admin_formsets"][0].formset.errors[0]["start_time"] == [
+        "Give the start time too, or neither time for a date-only session."
+    ]
+    assert meeting.sessions.count() == 0
+
+
+def test_admin_zone_endpoint_names_the_zone_a_picked_venue_or_meeting_uses(staff_client):
+    meeting = brussels_meeting()
+    url = reverse("admin:events_venue_zone")
+
+    by_venue = staff_client.get(url, {"venue": meeting.venue_id, "day": "2026-03-30"}).json()
+    by_meeting = staff_client.get(url, {"meeting": meeting.pk, "day": "2026-03-28"}).json()
+    by_zone = staff_client.get(url, {"zone": "Asia/Makassar", "day": "2030-02-30"}).json()
+    unknown = staff_client.get(url, {"zone": "Mars/Olympus"}).json()
+
+    assert by_venue == {"timezone": "Europe/Brussels", "label": "Europe/Brussels, UTC+2"}
+    assert by_meeting == {"timezone": "Europe/Brussels", "label": "Europe/Brussels, UTC+1"}
+    assert by_zone == {"timezone": "Asia/Makassar", "label": "Asia/Makassar, UTC+8"}
+    assert unknown == {"timezone": "", "label": ""}

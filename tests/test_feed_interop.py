@@ -154,6 +154,7 @@ def varied(db):
     SessionFactory(meeting=summit, venue=utc, title="Press briefing", start=dt.datetime(2030, 3, 2, 9, tzinfo=dt.UTC),
                    end=dt.datetime(2030, 3, 2, 10, tzinfo=dt.UTC))  # fmt: skip
     SessionFactory(meeting=summit, title="Exhibition", starts_on=dt.date(2030, 3, 1), ends_on=dt.date(2030, 3, 3))
+    SessionFactory(meeting=summit, title="Gala dinner", start=timed(dt.date(2030, 3, 2), 19)[0], end=None)
     SessionFactory(meeting=summit, title="Retreat", status=Status.CANCELLED)
     SessionFactory(meeting=summit, title="Bilateral", access=Access.RESTRICTED, show_as_closed=True,
                    start=timed(dt.date(2030, 3, 1), 14)[0], end=timed(dt.date(2030, 3, 1), 14)[1])  # fmt: skip
@@ -214,6 +215,19 @@ def test_singapore_9am_is_1am_utc_in_every_parser(client, varied, parser):
     assert brussels["start"] == "2030-03-02T08:00:00Z"  # CET, before the March change to summer time
     assert (press["start"], press["tzid"]) == ("2030-03-02T09:00:00Z", None)
     assert (exhibition["start"], exhibition["end"], exhibition["date_only"]) == ("2030-03-01", "2030-03-04", True)
+
+
+def test_session_with_no_announced_end_is_a_moment_at_its_start_in_every_parser(client, varied, parser):
+    # DTSTART alone (RFC 5545 3.6.1): every parser ends it when it starts, none invents an end.
+    text = client.get(varied["all"]).content.decode()
+    gala = next(e for e in parser(text)["events"] if e["summary"].startswith("Gala dinner"))
+    assert (gala["start"], gala["end"], gala["tzid"], gala["date_only"]) == (
+        "2030-03-02T11:00:00Z",
+        "2030-03-02T11:00:00Z",
+        "Asia/Singapore",
+        False,
+    )
+    assert "End time not announced." in gala["description"]
 
 
 # --- Fuzzed text ---------------------------------------------------------------------

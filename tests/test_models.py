@@ -183,7 +183,24 @@ def test_session_database_rejects_end_before_start():
     start, end = timed(dt.date(2030, 3, 2), 9)
     session = SessionFactory(meeting=meeting, start=start, end=end)
     assert rejected_by_database(lambda: Session.objects.filter(pk=session.pk).update(end=start))
-    assert rejected_by_database(lambda: Session.objects.filter(pk=session.pk).update(end=None))
+    assert rejected_by_database(lambda: Session.objects.filter(pk=session.pk).update(start=None))
+
+
+def test_session_with_a_start_and_no_announced_end_is_valid_and_dated_from_its_start():
+    meeting = MeetingFactory()
+    session = SessionFactory(meeting=meeting, start=timed(dt.date(2030, 3, 2), 23, 30)[0], end=None, starts_on=None)
+
+    session.full_clean()
+    session.refresh_from_db()
+    assert (session.starts_on, session.ends_on, session.end) == (dt.date(2030, 3, 2), dt.date(2030, 3, 2), None)
+    assert Session.objects.filter(pk=session.pk).update(end=None) == 1  # the database allows it too
+
+
+def test_session_with_an_end_and_no_start_is_refused():
+    session = SessionFactory.build(meeting=MeetingFactory(), start=None, end=timed(dt.date(2030, 3, 2), 9)[1])
+    with pytest.raises(ValidationError) as error:
+        session.full_clean()
+    assert error.value.message_dict["start"] == ["Give the start too, or neither time for a date-only session."]
 
 
 def test_session_outside_meeting_dates_in_venue_zone_is_rejected_by_clean():
