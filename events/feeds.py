@@ -228,6 +228,15 @@ def documents_loader(sessions, meetings):
     return load
 
 
+def with_record_date(meta, *, levels):
+    """The calendar's description, ending with the date the record of meetings holds as of."""
+    as_of = Meeting.objects.filter(access__in=levels).record_as_of()
+    if as_of is None:
+        return meta
+    note = _("Record as of %(date)s.") % {"date": as_of.isoformat()}
+    return dataclasses.replace(meta, description=f"{meta.description}\n{note}" if meta.description else note)
+
+
 class FeedView(View):
     """A public feed; subclasses narrow the scope and name the calendar.
 
@@ -308,7 +317,7 @@ class FeedView(View):
 
     def render(self, options, language, viewer, levels, base_url):
         with translation.override(language):
-            meta = self.get_meta()
+            meta = with_record_date(self.get_meta(), levels=levels)
         session_scope, meeting_scope = self.get_scope()
         sessions, meetings = feed_querysets(
             viewer=viewer, private=self.private, options=options, session_scope=session_scope,

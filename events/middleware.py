@@ -6,13 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .timezones import known_zones
+
 SESSION_KEY = "viewer_tz"
-
-
-@functools.cache
-def known_zones():
-    # Reading the tz database takes ~10 ms; it does not change while the process runs.
-    return frozenset(zoneinfo.available_timezones())
 
 
 @functools.cache

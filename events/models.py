@@ -25,6 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from .timezones import known_zones
+
 models.CharField.register_lookup(Length)
 
 # Shape of an IANA zone name; the full check against the tz database happens
@@ -33,7 +35,7 @@ TIMEZONE_SHAPE = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
 
 
 def validate_timezone(value):
-    if value not in zoneinfo.available_timezones():
+    if value not in known_zones():
         raise ValidationError(_("“%(value)s” is not a known IANA time zone."), params={"value": value})
 
 
@@ -288,6 +290,10 @@ class MeetingQuerySet(models.QuerySet):
     def upcoming(self, today=None):
         today = today or timezone.localdate()
         return self.filter(end_date__gte=today)
+
+    def record_as_of(self):
+        """The day the sources of these meetings were last read: the date the record holds as of."""
+        return self.aggregate(as_of=models.Max("source_checked"))["as_of"]
 
     def with_schedule(self):
         return self.select_related("series", "venue", "parent", "parent__series").prefetch_related(

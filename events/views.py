@@ -53,12 +53,15 @@ class HomeView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["recent"] = (
-            Meeting.objects.visible_to(self.request.user)
-            .filter(end_date__lt=timezone.localdate())
-            .select_related("series", "venue")
-            .order_by("-end_date", "-start_date")[:10]
-        )
+        visible = Meeting.objects.visible_to(self.request.user)
+        today = timezone.localdate()
+        past = visible.filter(end_date__lt=today).select_related("series", "venue")
+        context["recent"] = past.order_by("-end_date", "-start_date")[:10]
+        # At a glance: the next and the latest main meeting (a summit, not one of its related meetings).
+        main = visible.filter(parent__isnull=True).select_related("series", "venue")
+        context["next_meeting"] = main.upcoming(today).exclude(status="cancelled").order_by("start_date").first()
+        context["latest_meeting"] = past.filter(parent__isnull=True).order_by("-end_date", "-start_date").first()
+        context["record_as_of"] = visible.record_as_of()
         return context
 
 
@@ -126,12 +129,9 @@ class SeriesDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["meetings"] = (
-            Meeting.objects.visible_to(self.request.user)
-            .filter(series=self.object)
-            .select_related("series", "venue")
-            .order_by("-start_date")
-        )
+        editions = Meeting.objects.visible_to(self.request.user).filter(series=self.object)
+        context["meetings"] = editions.select_related("series", "venue").order_by("-start_date", "-ordinal")
+        context["record_as_of"] = editions.record_as_of()
         return context
 
 

@@ -503,3 +503,31 @@ def test_nul_character_in_a_title_is_a_form_error(unchanged):
         meeting_change_data(meeting, meeting.revision, title="Steady\x00Summit"),
     )
     assert response.context["adminform"].form.errors["title"] == ["Null characters are not allowed."]
+
+
+def test_record_file_with_a_bad_row_is_refused_naming_the_row(unchanged, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from .conftest import meeting_row, write_record
+
+    write_record(tmp_path, meetings=[meeting_row(series="no-such-series")])
+    with pytest.raises(CommandError) as error:
+        call_command("load_seed", "--record", str(tmp_path), verbosity=0)
+    assert str(error.value) == (
+        "Record not loaded, nothing changed: meetings.csv row 1: series: No series with slug “no-such-series”."
+    )
+
+
+def test_record_file_that_is_not_utf8_is_refused(unchanged, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from .conftest import write_record
+
+    write_record(tmp_path)
+    latin1 = "name,city,country,timezone\nCaf\xe9,Hanoi,VN,Asia/Ho_Chi_Minh\n".encode("latin-1")
+    (tmp_path / "venues.csv").write_bytes(latin1)
+    with pytest.raises(CommandError) as error:
+        call_command("load_seed", "--record", str(tmp_path), verbosity=0)
+    assert str(error.value) == (
+        "Record not loaded, nothing changed: venues.csv: not UTF-8 text (invalid continuation byte at byte 30)."
+    )
