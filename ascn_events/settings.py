@@ -176,7 +176,15 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MAX_DOCUMENT_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_IMPORT_UPLOAD_BYTES = 5 * 1024 * 1024
+# Imports (spreadsheets and iCalendar files), checked on the bytes before parsing (events/uploads.py).
+MAX_IMPORT_UPLOAD_BYTES = int(os.environ.get("MAX_IMPORT_UPLOAD_BYTES", 5 * 1024 * 1024))
+MAX_IMPORT_ROWS = int(os.environ.get("MAX_IMPORT_ROWS", 20_000))
+MAX_IMPORT_UNCOMPRESSED_BYTES = int(os.environ.get("MAX_IMPORT_UNCOMPRESSED_BYTES", 100 * 1024 * 1024))
+MAX_IMPORT_COMPRESSION_RATIO = int(os.environ.get("MAX_IMPORT_COMPRESSION_RATIO", 100))
+MAX_IMPORT_ZIP_MEMBERS = 200
+# JSON request bodies of the API (events/api.py's parser): larger or deeper bodies get 400.
+API_MAX_JSON_BYTES = int(os.environ.get("API_MAX_JSON_BYTES", 1024 * 1024))
+API_MAX_JSON_DEPTH = int(os.environ.get("API_MAX_JSON_DEPTH", 20))
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

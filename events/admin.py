@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_ics import ics_import_urls
-from .forms import DocumentAdminForm, MeetingAdminForm, SessionAdminForm, SessionInlineForm
+from .forms import DocumentAdminForm, MeetingAdminForm, RevisionCheckedForm, SessionAdminForm, SessionInlineForm
 from .middleware import known_zones
 from .models import (
     Chairmanship,
@@ -61,7 +61,7 @@ class SessionInline(admin.TabularInline):
     form = SessionInlineForm
     formset = SessionInlineFormSet
     extra = 0
-    fields = ["title", "kind", "starts_on", "start_time", "end_time", "venue", "mode", "join_url", "status"]
+    fields = ["title", "kind", "starts_on", "start_time", "end_time", "venue", "mode", "join_url", "status", "revision"]
     autocomplete_fields = ["venue"]
     show_change_link = True
 
@@ -73,13 +73,14 @@ class DocumentInline(admin.TabularInline):
     model = OutcomeDocument
     form = DocumentAdminForm
     extra = 0
-    fields = ["title", "kind", "status", "adopted_on", "url", "file", "language", "source_url"]
+    fields = ["title", "kind", "status", "adopted_on", "url", "file", "language", "source_url", "revision"]
 
 
 class DelegationInline(admin.TabularInline):
     model = Delegation
+    form = RevisionCheckedForm
     extra = 0
-    fields = ["country", "organisation", "note"]
+    fields = ["country", "organisation", "note", "revision"]
     show_change_link = True
 
 
@@ -199,6 +200,7 @@ class SessionAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(Series)
 class SeriesAdmin(SimpleHistoryAdmin):
+    form = RevisionCheckedForm
     list_display = ["name", "abbreviation", "organising_body"]
     search_fields = ["name", "name_id", "abbreviation"]
     prepopulated_fields = {"slug": ["name"]}
@@ -206,6 +208,7 @@ class SeriesAdmin(SimpleHistoryAdmin):
 
 @admin.register(Venue)
 class VenueAdmin(SimpleHistoryAdmin):
+    form = RevisionCheckedForm
     list_display = ["name", "city", "country", "timezone"]
     list_filter = ["country"]
     search_fields = ["name", "city"]
@@ -247,6 +250,7 @@ class OutcomeDocumentAdmin(SimpleHistoryAdmin):
 
 class DelegationMemberInline(admin.TabularInline):
     model = DelegationMember
+    form = RevisionCheckedForm
     extra = 0
     autocomplete_fields = ["person"]
     filter_horizontal = ["sessions"]
@@ -263,6 +267,7 @@ class DelegationMemberInline(admin.TabularInline):
 
 @admin.register(Delegation)
 class DelegationAdmin(SimpleHistoryAdmin):
+    form = RevisionCheckedForm
     list_display = ["country", "meeting", "organisation"]
     list_filter = ["country", "meeting__series"]
     search_fields = ["meeting__title", "organisation", "members__person__name"]
@@ -273,19 +278,22 @@ class DelegationAdmin(SimpleHistoryAdmin):
 
 @admin.register(Person)
 class PersonAdmin(SimpleHistoryAdmin):
+    form = RevisionCheckedForm
     list_display = ["name", "country", "position"]
     list_filter = ["country"]
     search_fields = ["name", "position"]
 
 
 @admin.register(Chairmanship)
-class ChairmanshipAdmin(admin.ModelAdmin):
+class ChairmanshipAdmin(SimpleHistoryAdmin):
+    form = RevisionCheckedForm
     list_display = ["body", "year", "country", "source_url"]
     list_filter = ["body"]
 
 
 @admin.register(NetworkCity)
-class NetworkCityAdmin(admin.ModelAdmin):
+class NetworkCityAdmin(SimpleHistoryAdmin):
+    form = RevisionCheckedForm
     list_display = ["name", "country", "series", "joined"]
     list_filter = ["series", "country"]
     search_fields = ["name"]

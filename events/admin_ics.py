@@ -1,7 +1,6 @@
 """Admin page to upload a partner's .ics file: the same import as `manage.py import_ics`."""
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .ics_import import IcsImportError, import_calendar
 from .models import Series
+from .uploads import check_calendar, read_upload
 
 
 class IcsUploadForm(forms.Form):
@@ -21,10 +21,8 @@ class IcsUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > settings.MAX_IMPORT_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than the limit of %(limit)s bytes.") % {"limit": settings.MAX_IMPORT_UPLOAD_BYTES}
-            )
+        self.data_bytes = read_upload(upload)
+        check_calendar(self.data_bytes)
         return upload
 
     def clean(self):
@@ -32,7 +30,7 @@ class IcsUploadForm(forms.Form):
         if self.errors:
             return cleaned
         try:
-            cleaned["result"] = import_calendar(data=cleaned["file"].read(), series=cleaned["series"])
+            cleaned["result"] = import_calendar(data=self.data_bytes, series=cleaned["series"])
         except IcsImportError as error:
             self.add_error("file", str(error))
         return cleaned

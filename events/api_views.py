@@ -1,8 +1,8 @@
 """Views and routes of the JSON API: /api/v1/, the OpenAPI schema and its docs.
 
 Everybody reads what `visible_to(user)` lets them see; staff with the model
-permission write, through the models' own validation. Meetings and sessions
-carry their revision as ETag; a write with a stale `If-Match` gets 412 and a
+permission write, through the models' own validation. Every writable row
+(series, meetings, sessions, documents) carries its revision as ETag; a write with a stale `If-Match` gets 412 and a
 stale `revision` in the body gets 409. An update (PUT/PATCH) that carries
 neither gets 428: like the admin form, which always posts the revision it
 was loaded at, a client must say which revision it edits, or it could
@@ -168,7 +168,12 @@ def check_if_match(request, revision):
         )
 
 
-class SeriesViewSet(BaseViewSet):
+@extend_schema_view(
+    update=extend_schema(responses={200: SeriesSerializer, **UPDATE_RESPONSES}),
+    partial_update=extend_schema(responses={200: SeriesSerializer, **UPDATE_RESPONSES}),
+    destroy=extend_schema(responses={204: None, **STALE_RESPONSES}),
+)
+class SeriesViewSet(RevisionedViewSet):
     serializer_class = SeriesSerializer
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
@@ -176,7 +181,7 @@ class SeriesViewSet(BaseViewSet):
     ordering = ["name", "pk"]
     filterset_fields = []
 
-    def get_queryset(self):
+    def base_queryset(self):
         return Series.objects.all()
 
 
@@ -228,13 +233,18 @@ class SessionViewSet(RevisionedViewSet):
         return Session.objects.visible_to(self.request.user).select_related("meeting", "venue")
 
 
-class DocumentViewSet(BaseViewSet):
+@extend_schema_view(
+    update=extend_schema(responses={200: DocumentSerializer, **UPDATE_RESPONSES}),
+    partial_update=extend_schema(responses={200: DocumentSerializer, **UPDATE_RESPONSES}),
+    destroy=extend_schema(responses={204: None, **STALE_RESPONSES}),
+)
+class DocumentViewSet(RevisionedViewSet):
     serializer_class = DocumentSerializer
     filterset_class = filters.DocumentFilter
     ordering_fields = ["title", "kind", "status", "adopted_on", "meeting__start_date", "pk"]
     ordering = ["meeting__start_date", "kind", "title", "pk"]
 
-    def get_queryset(self):
+    def base_queryset(self):
         return OutcomeDocument.objects.visible_to(self.request.user).select_related("meeting")
 
 

@@ -1,5 +1,8 @@
 """Admin forms: optimistic locking on the revision, and who may publish.
 
+Every model the admin edits carries a revision (events.models.Revisioned), and
+every admin form and inline form edits it through RevisionCheckedForm.
+
 Two editors open the same meeting; the first saves. The second form still
 carries the revision it was loaded at, so its save is refused and the error
 lists what the first editor changed, from django-simple-history's records.
@@ -34,7 +37,7 @@ class RevisionWidget(forms.HiddenInput):
         return False
 
     def render(self, name, value, attrs=None, renderer=None):
-        return format_html("{}<span class=\"readonly\">{}</span>", super().render(name, value, attrs, renderer), value)
+        return format_html('{}<span class="readonly">{}</span>', super().render(name, value, attrs, renderer), value)
 
 
 def describe_changes(instance, since_revision):
@@ -132,10 +135,7 @@ def stranded_session_errors(*, meeting):
         return []
     outside = meeting.sessions.filter(Q(starts_on__lt=meeting.start_date) | Q(ends_on__gt=meeting.end_date))
     return [
-        _(
-            "The session (%(first)s to %(last)s, %(zone)s) lies outside the meeting's dates "
-            "(%(start)s to %(end)s)."
-        )
+        _("The session (%(first)s to %(last)s, %(zone)s) lies outside the meeting's dates (%(start)s to %(end)s).")
         % {
             "first": session.starts_on,
             "last": session.ends_on,
@@ -342,21 +342,20 @@ class SessionAdminForm(VenueLocalTimesForm, RevisionCheckedForm):
         exclude = ["revision", "start", "end"]  # noqa: DJ006 - start and end come from the local date and times
 
 
-class SessionInlineForm(VenueLocalTimesForm):
-    class Meta:
+class SessionInlineForm(VenueLocalTimesForm, RevisionCheckedForm):
+    class Meta(RevisionCheckedForm.Meta):
         model = Session
-        exclude = ["start", "end"]  # noqa: DJ006 - start and end come from the local date and times
+        exclude = ["revision", "start", "end"]  # noqa: DJ006 - start and end come from the local date and times
 
 
 DOCUMENT_EXTENSIONS = {".pdf", ".doc", ".docx", ".odt", ".txt", ".xlsx", ".pptx"}
 
 
-class DocumentAdminForm(forms.ModelForm):
+class DocumentAdminForm(RevisionCheckedForm):
     """Outcome documents: a plain file name, a document type and a sane size."""
 
-    class Meta:
+    class Meta(RevisionCheckedForm.Meta):
         model = OutcomeDocument
-        fields = "__all__"  # noqa: DJ007 - the admin narrows the fields it shows
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")

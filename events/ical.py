@@ -27,6 +27,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from .models import Access, Mode, OutcomeDocument, SessionKind, Status
+from .text import printable
 
 # Bump when the text of events changes shape, so cached pieces are not reused.
 FORMAT_VERSION = 1
@@ -232,11 +233,13 @@ def calendar_header(meta):
     calendar.add("prodid", PRODID)
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", icalendar.vText(meta.name))
-    calendar.add("x-wr-calname", icalendar.vText(meta.name))
-    if meta.description:
-        calendar.add("description", icalendar.vText(meta.description))
-        calendar.add("x-wr-caldesc", icalendar.vText(meta.description))
+    # Names and descriptions come from rows that may predate the rule against control characters.
+    name, description = printable(meta.name), printable(meta.description)
+    calendar.add("name", icalendar.vText(name))
+    calendar.add("x-wr-calname", icalendar.vText(name))
+    if description:
+        calendar.add("description", icalendar.vText(description))
+        calendar.add("x-wr-caldesc", icalendar.vText(description))
     calendar.add("refresh-interval", meta.refresh, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", icalendar.vDuration(meta.refresh))
     if _CSS_COLOR_NAME.match(meta.color or ""):

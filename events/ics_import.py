@@ -27,10 +27,11 @@ import icalendar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.text import slugify
 
 from .forms import FIRST_YEAR, LAST_YEAR
 from .models import Access, Meeting, Mode, Session, Status, Venue
+from .slugs import SlugAllocator
+from .uploads import check_calendar
 
 MAX_FETCH_SECONDS = 20
 ICAL_TO_STATUS = {"CONFIRMED": Status.SCHEDULED, "TENTATIVE": Status.TENTATIVE, "CANCELLED": Status.CANCELLED}
@@ -267,14 +268,6 @@ def _save(obj, *, changed, created, result):
         result.updated += 1
 
 
-def _unique_slug(title, year):
-    base = slugify(f"{title} {year}")[:140] or "imported-meeting"
-    slug, number = base, 2
-    while Meeting.objects.filter(slug=slug).exists():
-        slug, number = f"{base}-{number}", number + 1
-    return slug
-
-
 def _meeting_title_from_sessions(sessions):
     """Our session events read "Title – Meeting" with "Meeting: …" as the first description line."""
     for event in sessions:
@@ -315,6 +308,10 @@ def import_calendar(*, data, series, progress=None):
     `progress` wraps the list of events (e.g. with tqdm) to show how far the import is.
     Raises IcsImportError, with every problem found, and changes nothing if any event cannot be imported.
     """
+    try:
+        check_calendar(data)
+    except ValidationError as error:
+        raise IcsImportError(" ".join(error.messages)) from None
     events = parse_events(data)
     result = ImportResult()
     problems = []
@@ -343,13 +340,20 @@ def import_calendar(*, data, series, progress=None):
     groups = sorted(set(meeting_events) | set(session_events), key=lambda uid: (uid in has_parent, uid))
     wrap = progress or (lambda items: items)
     venues = list(Venue.objects.all())
+    slugs = SlugAllocator(Meeting)
     try:
         with transaction.atomic():
             for uid in wrap(groups):
                 try:
                     with transaction.atomic():
                         _import_group(
-                            uid, meeting_events.get(uid, []), session_events.get(uid, []), series, venues, result
+                            uid,
+                            meeting_events.get(uid, []),
+                            session_events.get(uid, []),
+                            series,
+                            venues,
+                            result,
+                            slugs=slugs,
                         )
                 except ValidationError as error:
                     problems.append(f"{uid}: {_messages(error)}")
@@ -371,7 +375,7 @@ def _messages(error):
     return " ".join(error.messages)
 
 
-def _import_group(uid, own_events, sessions, series, venues, result):
+def _import_group(uid, own_events, sessions, series, venues, result, *, slugs):
     meeting = _find(Meeting, uid, "meeting")
     created = meeting is None
     timed = [event for event in sessions + own_events if event.is_timed]
@@ -413,7 +417,9 @@ def _import_group(uid, own_events, sessions, series, venues, result):
             values["parent_id"] = parent.pk
     if created:
         meeting = Meeting(series=series, external_uid=uid, timezone=zone_name)
-        values["slug"] = _unique_slug(values["title"], first_day.year)
+        values["slug"] = slugs.allocate(
+            f"{values['title']} {first_day.year}", fallback=f"{series.slug} {first_day.year}"
+        )
         if head is None:
             values["access"] = min((event.access for event in sessions), key=ACCESS_ORDER.index)
     changed = _assign(meeting, **values)

@@ -19,15 +19,19 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from .slugs import SlugAllocator, readable_slug, unique_slug
+from .text import no_control_characters
 from .timezones import known_zones
 
 models.CharField.register_lookup(Length)
+
+# Every free-text field refuses control characters (see events/text.py).
+TEXT = [no_control_characters]
 
 # Shape of an IANA zone name; the full check against the tz database happens
 # in validate_timezone (the database cannot know the tz database).
@@ -75,20 +79,31 @@ class Revisioned(TimeStamped):
 
     revision = models.PositiveIntegerField(_("revision"), default=1, editable=False)
 
-    # Fields whose change a calendar subscriber would notice.
+    # Fields whose change a calendar subscriber would notice; empty means every field staff edit
+    # (for rows that are not feed events the revision is only the optimistic-locking token).
     subscriber_fields: tuple[str, ...] = ()
 
     class Meta:
         abstract = True
 
     @classmethod
+    def tracked_fields(cls):
+        if cls.subscriber_fields:
+            return cls.subscriber_fields
+        return tuple(
+            field.name
+            for field in cls._meta.concrete_fields
+            if field.editable and not field.primary_key and field.name not in {"created", "updated", "revision"}
+        )
+
+    @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        # field_names are attnames (meeting_id), subscriber_fields are names (meeting).
+        # field_names are attnames (meeting_id), tracked fields are names (meeting).
         loaded_attnames = set(field_names)
         instance._loaded = {
             name: getattr(instance, cls._meta.get_field(name).attname)
-            for name in cls.subscriber_fields
+            for name in cls.tracked_fields()
             if cls._meta.get_field(name).attname in loaded_attnames
         }
         return instance
@@ -99,12 +114,12 @@ class Revisioned(TimeStamped):
             return []
         return [
             name
-            for name in self.subscriber_fields
+            for name in self.tracked_fields()
             if name in loaded and loaded[name] != getattr(self, self._meta.get_field(name).attname)
         ]
 
     def snapshot_visible_fields(self):
-        self._loaded = {name: getattr(self, self._meta.get_field(name).attname) for name in self.subscriber_fields}
+        self._loaded = {name: getattr(self, self._meta.get_field(name).attname) for name in self.tracked_fields()}
 
     def refresh_from_db(self, *args, **kwargs):
         super().refresh_from_db(*args, **kwargs)
@@ -118,8 +133,8 @@ class Revisioned(TimeStamped):
 
 
 class BilingualTitle(models.Model):
-    title = models.CharField(_("title (English)"), max_length=300)
-    title_id = models.CharField(_("title (Indonesian)"), max_length=300, blank=True)
+    title = models.CharField(_("title (English)"), max_length=300, validators=TEXT)
+    title_id = models.CharField(_("title (Indonesian)"), max_length=300, blank=True, validators=TEXT)
 
     class Meta:
         abstract = True
@@ -137,15 +152,18 @@ class BilingualTitle(models.Model):
 # --- Reference data -------------------------------------------------------
 
 
-class Series(TimeStamped):
-    name = models.CharField(_("name (English)"), max_length=200)
-    name_id = models.CharField(_("name (Indonesian)"), max_length=200, blank=True)
-    abbreviation = models.CharField(_("abbreviation"), max_length=30, blank=True)
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    organising_body = models.CharField(_("organising body"), max_length=200, blank=True)
-    description = models.TextField(_("description"), blank=True)
+class Series(Revisioned):
+    name = models.CharField(_("name (English)"), max_length=200, validators=TEXT)
+    name_id = models.CharField(_("name (Indonesian)"), max_length=200, blank=True, validators=TEXT)
+    abbreviation = models.CharField(_("abbreviation"), max_length=30, blank=True, validators=TEXT)
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True, blank=True, help_text=_("Made from the name if left empty.")
+    )
+    organising_body = models.CharField(_("organising body"), max_length=200, blank=True, validators=TEXT)
+    description = models.TextField(_("description"), blank=True, validators=TEXT)
     color = models.CharField(
         _("calendar colour"),
+        validators=TEXT,
         max_length=30,
         blank=True,
         help_text=_("A CSS3 colour name (RFC 7986 COLOR), e.g. “steelblue”."),
@@ -171,15 +189,24 @@ class Series(TimeStamped):
             return self.name_id
         return self.name
 
+    def clean(self):
+        if not self.slug:
+            self.slug = unique_slug(Series, self.name, fallback=self.abbreviation)
 
-class Venue(TimeStamped):
-    name = models.CharField(_("name"), max_length=200)
-    city = models.CharField(_("city"), max_length=100)
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Series, self.name, fallback=self.abbreviation)
+        super().save(*args, **kwargs)
+
+
+class Venue(Revisioned):
+    name = models.CharField(_("name"), max_length=200, validators=TEXT)
+    city = models.CharField(_("city"), max_length=100, validators=TEXT)
     country = CountryField(_("country"))
     timezone = models.CharField(
         _("time zone"), max_length=64, validators=[validate_timezone], help_text=_("IANA name, e.g. Asia/Jakarta.")
     )
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True, validators=TEXT)
 
     history = HistoricalRecords()
 
@@ -207,7 +234,7 @@ class Venue(TimeStamped):
         Session.objects.filter(venue=self).update(revision=F("revision") + 1, updated=now)
 
 
-class Chairmanship(TimeStamped):
+class Chairmanship(Revisioned):
     class Body(models.TextChoices):
         ASEAN = "asean", _("ASEAN")
         ASCN = "ascn", _("ASEAN Smart Cities Network")
@@ -215,10 +242,12 @@ class Chairmanship(TimeStamped):
     body = models.CharField(_("body"), max_length=10, choices=Body.choices)
     year = models.PositiveSmallIntegerField(_("year"))
     country = CountryField(_("chair"))
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True, validators=TEXT)
     source_url = models.URLField(
         _("source"), max_length=500, blank=True, help_text=_("The public page the facts of this row are taken from.")
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["body", "year"]
@@ -236,13 +265,15 @@ class Chairmanship(TimeStamped):
         return reverse("events:series_list")
 
 
-class NetworkCity(TimeStamped):
+class NetworkCity(Revisioned):
     """A city in a network such as the ASEAN Smart Cities Network."""
 
     series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="cities", verbose_name=_("network"))
-    name = models.CharField(_("city"), max_length=100)
+    name = models.CharField(_("city"), max_length=100, validators=TEXT)
     country = CountryField(_("country"))
     joined = models.PositiveSmallIntegerField(_("joined in"), null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["country", "name"]
@@ -257,10 +288,10 @@ class NetworkCity(TimeStamped):
         return self.series.get_absolute_url()
 
 
-class Person(TimeStamped):
-    name = models.CharField(_("name"), max_length=200)
+class Person(Revisioned):
+    name = models.CharField(_("name"), max_length=200, validators=TEXT)
     country = CountryField(_("country"))
-    position = models.CharField(_("position"), max_length=300, blank=True)
+    position = models.CharField(_("position"), max_length=300, blank=True, validators=TEXT)
 
     history = HistoricalRecords()
 
@@ -309,7 +340,13 @@ class Meeting(Revisioned, BilingualTitle):
         blank=True,
         help_text=_("32 for the 32nd edition; empty if the series does not number it."),
     )
-    slug = models.SlugField(_("slug"), max_length=150, unique=True)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=150,
+        unique=True,
+        blank=True,
+        help_text=_("Made from the title and year if left empty, in any script."),
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -333,7 +370,7 @@ class Meeting(Revisioned, BilingualTitle):
     )
     host_country = CountryField(_("host country"), blank=True)
     chair_country = CountryField(_("chair country"), blank=True)
-    theme = models.CharField(_("theme"), max_length=300, blank=True)
+    theme = models.CharField(_("theme"), max_length=300, blank=True, validators=TEXT)
     mode = models.CharField(
         _("format"), max_length=10, choices=Mode.choices, blank=True, help_text=_("Empty while not announced.")
     )
@@ -341,9 +378,10 @@ class Meeting(Revisioned, BilingualTitle):
     access = models.CharField(_("access"), max_length=12, choices=Access.choices, default=Access.PUBLIC)
     participant_count = models.PositiveIntegerField(_("participants"), null=True, blank=True)
     official_url = models.URLField(_("official URL"), blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, validators=TEXT)
     external_uid = models.CharField(
         _("iCalendar UID"),
+        validators=TEXT,
         max_length=255,
         blank=True,
         db_index=True,
@@ -359,6 +397,7 @@ class Meeting(Revisioned, BilingualTitle):
         _("source note"),
         max_length=500,
         blank=True,
+        validators=TEXT,
         help_text=_("Where the sources disagree or are silent (e.g. times not given, venue unconfirmed)."),
     )
 
@@ -422,12 +461,25 @@ class Meeting(Revisioned, BilingualTitle):
             errors["end_date"] = _("The meeting cannot end before it starts.")
         if self.parent_id and self.pk and self.parent_id == self.pk:
             errors["parent"] = _("A meeting cannot be part of itself.")
+        if not self.slug and self.title and self.start_date:
+            self.slug = self.new_slug()
         if errors:
             raise ValidationError(errors)
+
+    def new_slug(self, allocator=None):
+        """A readable unique slug from the title and year, in any script; else the series and year."""
+        year = self.start_date.year if self.start_date else ""
+        series = self.series.slug if self.series_id else ""
+        allocator = allocator or SlugAllocator(Meeting)
+        # A title with nothing to transliterate (symbols only) must not give a bare year.
+        title = f"{self.title} {year}" if readable_slug(self.title) else ""
+        return allocator.allocate(title, fallback=f"{series} {year}")
 
     def save(self, *args, **kwargs):
         if not self.timezone and self.venue_id:
             self.timezone = self.venue.timezone
+        if not self.slug:
+            self.slug = self.new_slug()
         super().save(*args, **kwargs)
 
     def duplicate_as_next_edition(self, *, shift_days):
@@ -478,10 +530,10 @@ class Session(Revisioned, BilingualTitle):
     venue = models.ForeignKey(
         Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions", verbose_name=_("venue")
     )
-    room = models.CharField(_("room"), max_length=200, blank=True)
+    room = models.CharField(_("room"), max_length=200, blank=True, validators=TEXT)
     mode = models.CharField(_("format"), max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
     join_url = models.URLField(_("join link"), max_length=500, blank=True)
-    join_passcode = models.CharField(_("passcode"), max_length=100, blank=True)
+    join_passcode = models.CharField(_("passcode"), max_length=100, blank=True, validators=TEXT)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SCHEDULED)
     access = models.CharField(_("access"), max_length=12, choices=Access.choices, default=Access.PUBLIC)
     show_as_closed = models.BooleanField(
@@ -489,9 +541,10 @@ class Session(Revisioned, BilingualTitle):
         default=False,
         help_text=_("A restricted session then appears in public calendars with its time only, no details."),
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, validators=TEXT)
     external_uid = models.CharField(
         _("iCalendar UID"),
+        validators=TEXT,
         max_length=255,
         blank=True,
         db_index=True,
@@ -640,7 +693,7 @@ class OutcomeDocumentQuerySet(models.QuerySet):
         return self.filter(meeting__access__in=levels).filter(Q(session__isnull=True) | Q(session__access__in=levels))
 
 
-class OutcomeDocument(TimeStamped, BilingualTitle):
+class OutcomeDocument(Revisioned, BilingualTitle):
     class Kind(models.TextChoices):
         VISION = "vision", _("Vision")
         DECLARATION = "declaration", _("Declaration")
@@ -670,12 +723,16 @@ class OutcomeDocument(TimeStamped, BilingualTitle):
     url = models.URLField(_("link"), max_length=500, blank=True)
     file = models.FileField(_("file"), upload_to="documents/%Y/", blank=True, max_length=255)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(_("summary"), blank=True, validators=TEXT)
     source_url = models.URLField(
         _("source"), max_length=500, blank=True, help_text=_("The public page the facts of this row are taken from.")
     )
     source_note = models.CharField(
-        _("source note"), max_length=500, blank=True, help_text=_("Where the sources disagree or are silent.")
+        _("source note"),
+        max_length=500,
+        blank=True,
+        validators=TEXT,
+        help_text=_("Where the sources disagree or are silent."),
     )
 
     history = HistoricalRecords()
@@ -738,18 +795,19 @@ class DelegationQuerySet(models.QuerySet):
         return self.filter(meeting__in=Meeting.objects.visible_to(user))
 
 
-class Delegation(TimeStamped):
+class Delegation(Revisioned):
     meeting = models.ForeignKey(
         Meeting, on_delete=models.CASCADE, related_name="delegations", verbose_name=_("meeting")
     )
     country = CountryField(_("country"))
     organisation = models.CharField(
         _("organisation"),
+        validators=TEXT,
         max_length=200,
         blank=True,
         help_text=_("e.g. Ministry of Home Affairs as National Representative."),
     )
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True, validators=TEXT)
 
     history = HistoricalRecords()
     objects = DelegationQuerySet.as_manager()
@@ -781,7 +839,7 @@ class DelegateRole(models.TextChoices):
     OFFICIAL = "official", _("Official")
 
 
-class DelegationMember(TimeStamped):
+class DelegationMember(Revisioned):
     class Attendance(models.TextChoices):
         IN_PERSON = "in_person", _("In person")
         REMOTE = "remote", _("Remote")
@@ -802,6 +860,8 @@ class DelegationMember(TimeStamped):
         verbose_name=_("sessions"),
         help_text=_("The sessions this person attends; empty means all of the meeting's sessions."),
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-is_head", "person__name"]
@@ -838,7 +898,7 @@ class FeedToken(TimeStamped):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_tokens", verbose_name=_("user")
     )
-    name = models.CharField(_("name"), max_length=100, default="Calendar")
+    name = models.CharField(_("name"), max_length=100, default="Calendar", validators=TEXT)
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("prefix"), max_length=8, editable=False, help_text=_("To recognise the token."))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
@@ -913,11 +973,7 @@ def duplicate_meeting(meeting, *, shift_days):
         if copy.ordinal:
             copy.title = replace_ordinal(meeting.title, meeting.ordinal, copy.ordinal)
             copy.title_id = replace_ordinal(meeting.title_id, meeting.ordinal, copy.ordinal)
-        base = slugify(f"{copy.title} {copy.start_date.year}")[:140] or "meeting"
-        slug, n = base, 2
-        while Meeting.objects.filter(slug=slug).exists():
-            slug, n = f"{base}-{n}", n + 1
-        copy.slug = slug
+        copy.slug = copy.new_slug()
         copy.full_clean()
         copy.save()
         for session in sessions:

@@ -5,6 +5,10 @@ do: series and meetings by slug, venues by name (or "name, city" where the
 name alone is ambiguous, which is how a venue prints). Session times are
 wall-clock times at the session's venue, in the zone of the `timezone` column.
 Every row goes through the model's full_clean, exactly as in the admin.
+
+Files are measured before they are parsed (events/uploads.py: size, zip bomb,
+rows). Exported cells are formula-safe and imports undo the escape
+(events/text.py), so importing our own export restores every text exactly.
 """
 
 import datetime as dt
@@ -13,9 +17,13 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from import_export import fields, resources, widgets
 from import_export.admin import ExportActionMixin, ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ImportForm
 
 from .forms import publish_error, stranded_session_errors, validate_instant_range
 from .models import Access, Meeting, Series, Session, Venue
+from .slugs import SlugAllocator
+from .text import from_spreadsheet_cell, spreadsheet_cell
+from .uploads import check_row_count, check_spreadsheet, read_upload
 
 
 class NaturalKeyWidget(widgets.ForeignKeyWidget):
@@ -87,13 +95,36 @@ def local_text(value, zone):
 
 
 class RelatedExportResource(resources.ModelResource):
-    """Exports read the rows' foreign keys in the same query (one query whatever the row count)."""
+    """Exports read the rows' foreign keys in the same query (one query whatever the row count).
+
+    Every exported cell is formula-safe and every imported one restored (the one place both happen);
+    `progress`, if set, is called once per imported row (the command line's progress bar).
+    """
 
     export_related: tuple[str, ...] = ()
+    progress = None
 
     def export(self, queryset=None, **kwargs):
         queryset = self.get_queryset() if queryset is None else queryset
         return super().export(queryset=queryset.select_related(*self.export_related), **kwargs)
+
+    def export_resource(self, instance, selected_fields=None, **kwargs):
+        return [spreadsheet_cell(value) for value in super().export_resource(instance, selected_fields, **kwargs)]
+
+    def before_import(self, dataset, **kwargs):
+        # CSV rows were counted on the bytes; an XLSX can only be counted once opened (its size is bounded by then).
+        check_row_count(len(dataset))
+        super().before_import(dataset, **kwargs)
+
+    def before_import_row(self, row, **kwargs):
+        for key, value in row.items():
+            row[key] = from_spreadsheet_cell(value)
+        super().before_import_row(row, **kwargs)
+
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        if self.progress is not None:
+            self.progress()
 
 
 class MeetingResource(RelatedExportResource):
@@ -116,6 +147,11 @@ class MeetingResource(RelatedExportResource):
         skip_unchanged = True
         report_skipped = True
 
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        # One allocator per file: each distinct title costs one query however often it repeats.
+        self.slugs = SlugAllocator(Meeting)
+
     def import_instance(self, instance, row, **kwargs):
         # The admin form's rules that are not the model's: who may publish, and sessions kept inside the dates.
         was_public = instance.pk is not None and instance.access == Access.PUBLIC
@@ -124,6 +160,8 @@ class MeetingResource(RelatedExportResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        if not instance.slug and instance.title and instance.start_date:
+            instance.slug = instance.new_slug(getattr(self, "slugs", None))
         message = publish_error(user=kwargs.get("user"), access=instance.access, was_public=was_public)
         if message and "access" not in errors:
             errors["access"] = [message]
@@ -178,11 +216,21 @@ class SessionResource(RelatedExportResource):
         return local_text(session.end, session.zone)
 
 
+class LimitedImportForm(ImportForm):
+    """The admin's import form, refusing files over the limits before django-import-export parses them."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        check_spreadsheet(read_upload(upload))
+        return upload
+
+
 class SpreadsheetAdminMixin(ImportExportMixin, ExportActionMixin):
     """Import with dry-run preview and per-row errors; export of the filtered list or the selected rows."""
 
     import_formats = [CSV, XLSX]
     export_formats = [CSV, XLSX]
+    import_form_class = LimitedImportForm
 
     def get_import_data_kwargs(self, **kwargs):
         kwargs = super().get_import_data_kwargs(**kwargs)

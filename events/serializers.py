@@ -143,7 +143,7 @@ def changed_since(instance, claimed):
     latest = history.first()
     if base is None or latest is None or base.pk == latest.pk:
         return []
-    delta = latest.diff_against(base, included_fields=list(instance.subscriber_fields))
+    delta = latest.diff_against(base, included_fields=list(instance.tracked_fields()))
     return [str(instance._meta.get_field(change.field).verbose_name) for change in delta.changes]
 
 
@@ -153,13 +153,14 @@ class VenueSerializer(CountryFieldMixin, serializers.ModelSerializer):
         fields = ["id", "name", "city", "country", "timezone", "address"]
 
 
-class SeriesSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class SeriesSerializer(ModelCleanMixin, RevisionMixin, serializers.ModelSerializer):
     html_url = HtmlUrlField()
 
     class Meta:
         model = Series
         fields = [
-            "id", "slug", "name", "name_id", "abbreviation", "organising_body", "description", "color", "html_url",
+            "id", "slug", "name", "name_id", "abbreviation", "organising_body", "description", "color", "revision",
+            "html_url",
         ]  # fmt: skip
 
 
@@ -205,7 +206,7 @@ class SessionSerializer(ModelCleanMixin, RevisionMixin, serializers.ModelSeriali
         return data
 
 
-class DocumentSerializer(ModelCleanMixin, serializers.ModelSerializer):
+class DocumentSerializer(ModelCleanMixin, RevisionMixin, serializers.ModelSerializer):
     meeting = NaturalKeyField(slug_field="slug", queryset=Meeting.objects.all())
     link = serializers.CharField(read_only=True, help_text="The document's URL or uploaded file.")
 
@@ -213,7 +214,7 @@ class DocumentSerializer(ModelCleanMixin, serializers.ModelSerializer):
         model = OutcomeDocument
         fields = [
             "id", "meeting", "session", "title", "title_id", "kind", "status", "adopted_on", "url", "file", "link",
-            "language", "summary", "source_url", "source_note",
+            "language", "summary", "source_url", "source_note", "revision",
         ]  # fmt: skip
         read_only_fields = ["file"]
 
@@ -227,9 +228,7 @@ class DocumentSerializer(ModelCleanMixin, serializers.ModelSerializer):
 
 class MeetingSerializer(CountryFieldMixin, ModelCleanMixin, RevisionMixin, serializers.ModelSerializer):
     series = NaturalKeyField(slug_field="slug", queryset=Series.objects.all())
-    parent = NaturalKeyField(
-        slug_field="slug", queryset=Meeting.objects.all(), allow_null=True, required=False
-    )
+    parent = NaturalKeyField(slug_field="slug", queryset=Meeting.objects.all(), allow_null=True, required=False)
     venue = VenueSerializer(read_only=True, allow_null=True)
     venue_id = serializers.PrimaryKeyRelatedField(
         source="venue", queryset=Venue.objects.all(), allow_null=True, required=False, write_only=True

@@ -20,6 +20,7 @@ from django_filters.views import FilterView
 from . import schedule
 from .filters import EARLIEST, LATEST, DocumentFilter, MeetingFilter
 from .models import Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session
+from .text import printable
 
 CHANGES_DEFAULT_DAYS = 30
 TIMELINE_MAX_DAYS = 14
@@ -311,10 +312,11 @@ class ChangesFeed(Feed):
         return schedule.schedule_changes(user=self.user, since=self.since, limit=100)
 
     def item_title(self, item):
-        return f"{item.kind_label}: {item.title}"
+        # History rows may predate the rule against control characters, and XML cannot carry them.
+        return printable(f"{item.kind_label}: {item.title}")
 
     def item_description(self, item):
-        return f"{item.what_label} · {item.meeting_title} · {item.detail}"
+        return printable(f"{item.what_label} · {item.meeting_title} · {item.detail}")
 
     def item_link(self, item):
         return item.url or reverse("events:changes")

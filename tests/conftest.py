@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.cache import cache
 
-from .factories import StaffFactory, UserFactory
+from .factories import MeetingFactory, SessionFactory, StaffFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -70,3 +70,23 @@ def write_record(directory, *, meetings=(), venues=("Denpasar,Denpasar,ID,Asia/M
         "meeting,title,title_id,kind,status,adopted_on,url,language,source_url,source_note\n"
     )
     (directory / "chairmanships.csv").write_text("body,year,country,note,source_url\n")
+
+
+def snapshot():
+    """Every row's `updated` stamp and every revision: equal before and after means nothing was written."""
+    from events.models import Delegation, Meeting, OutcomeDocument, Series, Session, Venue
+
+    return {
+        model.__name__: sorted(model.objects.values_list("pk", "updated", "revision"))
+        for model in (Meeting, Session, OutcomeDocument, Series, Venue, Delegation)
+    }
+
+
+@pytest.fixture
+def unchanged(db):
+    """A meeting with a session; the test must leave the database as it found it (bad-input catalogue)."""
+    meeting = MeetingFactory(title="Steady Summit", slug="steady-summit")
+    SessionFactory(meeting=meeting, title="Steady Plenary")
+    before = snapshot()
+    yield meeting
+    assert snapshot() == before

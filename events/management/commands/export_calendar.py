@@ -22,6 +22,7 @@ from django.utils import timezone
 from events import ical
 from events.feeds import documents_loader
 from events.models import Access, Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session, Venue
+from events.text import spreadsheet_cell
 
 FORMAT_VERSION = 1
 
@@ -171,6 +172,11 @@ def export_json():
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def _safe(row):
+    # The same formula-safe cells as the admin's export, so a spreadsheet program runs none of them.
+    return {key: spreadsheet_cell(value) for key, value in row.items()}
+
+
 def export_csv():
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_MEETING_COLUMNS + CSV_SESSION_COLUMNS, lineterminator="\r\n")
@@ -189,12 +195,12 @@ def export_csv():
         }
         sessions = list(meeting.sessions.all())
         if not sessions:
-            writer.writerow(meeting_row)
+            writer.writerow(_safe(meeting_row))
         for session in sessions:
             data = session_dict(session)
             row = {**meeting_row, "session_id": session.pk, "session_title": session.title}
             row.update({key: data[key] or "" for key in CSV_SESSION_COLUMNS if key in data})
-            writer.writerow(row)
+            writer.writerow(_safe(row))
     return out.getvalue()
 
 

@@ -1,0 +1,391 @@
+"""Hostile files, bodies and text (issue 11): each case is refused with a message naming what is wrong and
+leaves the database unchanged, and every output stays valid for rows that already hold bad text."""
+
+import csv
+import importlib
+import io
+import json
+import xml.etree.ElementTree as ET
+import zipfile
+
+import openpyxl
+import pytest
+import tablib
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from events.ics_import import IcsImportError, import_calendar
+from events.models import Meeting, Series, Session
+from events.resources import MeetingResource
+from events.slugs import SlugAllocator, readable_slug
+from events.text import from_spreadsheet_cell, spreadsheet_cell
+
+from .factories import MeetingFactory, SeriesFactory, SessionFactory, StaffFactory
+from .test_import_ics import calendar, vevent
+from .test_reliability import login, meeting_change_data
+
+pytestmark = pytest.mark.django_db
+
+BELL = "Summit\x07Plenary"
+CONTROL_MESSAGE = (
+    "Control characters are not allowed (found U+0007 at position 7); only tab and line breaks may be used."
+)
+MEETING_HEADER = "slug,title,series,start_date,end_date,venue,mode,status\n"
+
+
+@pytest.fixture
+def summit(db):
+    return SeriesFactory(slug="summit")
+
+
+# --- 1. Control characters: refused at every entry ----------------------------------------------------
+
+
+def test_control_character_in_a_title_is_an_admin_form_error_on_that_field(unchanged):
+    meeting = unchanged
+    client = login(StaffFactory(username="alice"))
+    response = client.post(
+        reverse("admin:events_meeting_change", args=[meeting.pk]),
+        meeting_change_data(meeting, meeting.revision, title=BELL),
+    )
+    assert response.context["adminform"].form.errors["title"] == [CONTROL_MESSAGE]
+
+
+def test_tab_and_browser_line_breaks_are_allowed():
+    meeting = MeetingFactory()
+    meeting.description = "First line\r\nSecond\tline\nThird"
+    meeting.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [("title", BELL, "U+0007"), ("description", "a\x1b[31mred", "U+001B"), ("room", "Hall\x85A", "U+0085")],
+)
+def test_control_character_through_the_api_is_a_400_naming_the_field(unchanged, field, value, code):
+    session = Session.objects.get(meeting=unchanged)
+    client = login(StaffFactory(username="apistaff"))
+    response = client.patch(
+        f"/api/v1/sessions/{session.pk}/",
+        json.dumps({field: value, "revision": session.revision}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    [message] = response.json()[field]
+    assert message.startswith(f"Control characters are not allowed (found {code} at position ")
+
+
+def test_lone_surrogate_in_json_is_a_400_not_a_500(unchanged):
+    session = Session.objects.get(meeting=unchanged)
+    client = login(StaffFactory(username="apistaff"))
+    response = client.patch(
+        f"/api/v1/sessions/{session.pk}/",
+        '{"title": "half \\ud800 a pair", "revision": 1}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["title"][0].startswith("Control characters are not allowed (found U+D800 at position 6)")
+
+
+def test_control_character_in_a_spreadsheet_row_is_a_row_error(summit, unchanged):
+    text = MEETING_HEADER + f"new,{BELL},summit,2030-11-10,2030-11-13,,hybrid,scheduled\n"
+    result = MeetingResource().import_data(
+        tablib.Dataset().load(text, format="csv"), rollback_on_validation_errors=True
+    )
+    [row] = result.invalid_rows
+    assert row.field_specific_errors["title"] == [CONTROL_MESSAGE]
+
+
+def test_control_character_in_an_icalendar_event_is_refused(summit, unchanged):
+    series = summit
+    data = calendar(vevent("x@partner.example", BELL, "DTSTART:20300601T060000Z", "DTEND:20300601T070000Z"))
+    with pytest.raises(IcsImportError, match="title: Control characters are not allowed \\(found U\\+0007"):
+        import_calendar(data=data.encode(), series=series)
+
+
+# --- 1. ... and every output stays valid for rows that already hold them --------------------------------
+
+
+@pytest.fixture
+def legacy_bell():
+    """A meeting and session whose titles got a BEL before the rule (written around validation, history too)."""
+    meeting = MeetingFactory(title="Legacy Summit", slug="legacy")
+    session = SessionFactory(meeting=meeting, title="Legacy Plenary")
+    session.title = "Legacy Plenary moved"
+    session.save()
+    Meeting.objects.filter(pk=meeting.pk).update(title="Legacy\x07Summit", theme="\x1b[1m")
+    Session.objects.filter(pk=session.pk).update(title="Legacy\x07Plenary")
+    Session.history.filter(id=session.pk).update(title="Legacy\x0bPlenary\x7f")
+    return meeting
+
+
+def test_atom_changes_feed_stays_valid_xml_with_control_characters_in_history(client, legacy_bell):
+    response = client.get("/changes/feed/?since=2000-01-01")
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    titles = [entry.findtext("{http://www.w3.org/2005/Atom}title") for entry in root]
+    assert any("LegacyPlenary" in (title or "") for title in titles)
+
+
+def test_json_html_and_icalendar_stay_valid_with_control_characters(client, legacy_bell):
+    api = client.get("/api/v1/meetings/legacy/")
+    assert api.json()["title"] == "Legacy\x07Summit"  # JSON escapes it as \u0007: valid, and the data as it is
+    assert client.get("/meetings/legacy/").status_code == 200
+    feed = client.get("/feeds/meetings/legacy.ics").content.decode()
+    assert "\x07" not in feed
+    assert "X-WR-CALNAME:ASCN Events: LegacySummit\r\n" in feed
+    assert "SUMMARY:LegacyPlenary" in feed
+
+
+def test_xlsx_and_csv_exports_drop_control_characters(staff_client, legacy_bell):
+    fields = {f"meetingresource_{f}": "on" for f in MeetingResource._meta.fields}
+    xlsx = staff_client.post("/admin/events/meeting/export/", {"format": "1", "resource": "0", **fields})
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    header, row = [c.value for c in sheet[1]], [c.value for c in sheet[2]]
+    assert dict(zip(header, row, strict=True))["title"] == "LegacySummit"
+    out = io.StringIO()
+    call_command("export_calendar", "--format", "csv", stdout=out)
+    [exported] = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert (exported["meeting_title"], exported["session_title"]) == ("LegacySummit", "LegacyPlenary")
+
+
+def test_data_migration_cleans_rows_and_history(legacy_bell):
+    migration = importlib.import_module("events.migrations.0007_clean_control_characters")
+    migration.clean_rows(apps, None)
+    meeting = Meeting.objects.get(pk=legacy_bell.pk)
+    assert (meeting.title, meeting.theme) == ("LegacySummit", "[1m")
+    assert Session.objects.get(meeting=meeting).title == "LegacyPlenary"
+    assert list(Session.history.values_list("title", flat=True)) == ["LegacyPlenary", "LegacyPlenary"]
+
+
+# --- 2. Formula-safe exports, exact round trip ----------------------------------------------------------
+
+TRICKY = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tTabbed", "'=quoted", "'plain", "Plain", "''=two"]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_spreadsheet_cell_round_trips_exactly(text):
+    cell = spreadsheet_cell(text)
+    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert from_spreadsheet_cell(cell) == text
+
+
+def test_export_neutralises_formulas_and_import_restores_the_text(staff_client):
+    series = SeriesFactory(slug="summit")
+    for number, title in enumerate(TRICKY):
+        MeetingFactory(series=series, title=title, slug=f"m{number}", venue=None, timezone="Asia/Jakarta", mode="")
+    fields = {f"meetingresource_{f}": "on" for f in MeetingResource._meta.fields}
+    exported = staff_client.post("/admin/events/meeting/export/", {"format": "0", "resource": "0", **fields})
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode())))
+    assert [row["title"] for row in rows if row["slug"] == "m0"] == ['\'=HYPERLINK("http://x")']
+    xlsx = staff_client.post("/admin/events/meeting/export/", {"format": "1", "resource": "0", **fields})
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert {cell.data_type for row in sheet.iter_rows() for cell in row if cell.value is not None} <= {"s", "n", "d"}
+
+    Meeting.objects.update(title="overwritten")
+    result = MeetingResource().import_data(
+        tablib.Dataset().load(exported.content.decode(), format="csv"), rollback_on_validation_errors=True
+    )
+    assert not result.has_errors()
+    assert not result.has_validation_errors()
+    assert sorted(Meeting.objects.values_list("title", flat=True)) == sorted(TRICKY)
+
+
+def test_export_calendar_csv_is_formula_safe():
+    SessionFactory(meeting=MeetingFactory(title="=cmd|' /C calc'!A0"), title="@SUM(1)")
+    out = io.StringIO()
+    call_command("export_calendar", "--format", "csv", stdout=out)
+    [row] = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert (row["meeting_title"], row["session_title"]) == ("'=cmd|' /C calc'!A0", "'@SUM(1)")
+
+
+# --- 3. Import limits, checked before parsing ---------------------------------------------------------
+
+
+def admin_upload(client, name, content, file_format="0"):
+    return client.post(
+        "/admin/events/meeting/import/", {"format": file_format, "import_file": SimpleUploadedFile(name, content)}
+    )
+
+
+def test_csv_over_the_size_limit_is_refused_before_parsing(staff_client, unchanged):
+    row = b"x,Title,summit,2030-11-10,2030-11-13,,hybrid,scheduled\n"
+    content = MEETING_HEADER.encode() + row * (12 * 1024 * 1024 // len(row))
+    response = admin_upload(staff_client, "big.csv", content)
+    assert response.context["form"].errors["import_file"] == [
+        "The file is 12.0\xa0MB; the limit is 5.0\xa0MB. Nothing was imported."
+    ]
+
+
+@override_settings(MAX_IMPORT_ROWS=2)
+def test_csv_over_the_row_limit_is_refused(staff_client, unchanged):
+    content = (MEETING_HEADER + "a,A,s,2030-11-10,2030-11-13,,hybrid,scheduled\n" * 3).encode()
+    response = admin_upload(staff_client, "rows.csv", content)
+    assert response.context["form"].errors["import_file"] == [
+        "The file holds 3 rows; the limit is 2. Split it and import the parts."
+    ]
+
+
+def zip_bomb(size):
+    content = io.BytesIO()
+    with zipfile.ZipFile(content, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * size)
+    return content.getvalue()
+
+
+def test_xlsx_zip_bomb_is_refused_by_its_ratio_before_opening(staff_client, unchanged):
+    response = admin_upload(staff_client, "bomb.xlsx", zip_bomb(20 * 1024 * 1024), "1")
+    [error] = response.context["form"].errors["import_file"]
+    assert error.startswith("The XLSX file is compressed ")
+    assert error.endswith(" to 1; more than 100 to 1 is refused as a zip bomb.")
+
+
+@override_settings(MAX_IMPORT_UNCOMPRESSED_BYTES=1000)
+def test_xlsx_that_unpacks_beyond_the_limit_is_refused(staff_client, unchanged):
+    book = openpyxl.Workbook()
+    book.active.append(["slug", "title"])
+    content = io.BytesIO()
+    book.save(content)
+    response = admin_upload(staff_client, "big.xlsx", content.getvalue(), "1")
+    [error] = response.context["form"].errors["import_file"]
+    assert error.startswith("The XLSX file would unpack to ")
+    assert error.endswith("; the limit is 1000\xa0bytes. Nothing was imported.")
+
+
+def test_file_that_is_not_a_zip_but_says_so_is_refused(staff_client, unchanged):
+    response = admin_upload(staff_client, "fake.xlsx", b"PK\x03\x04 not really a zip", "1")
+    [error] = response.context["form"].errors["import_file"]
+    assert error.startswith("The file is not a readable XLSX (zip) file: ")
+
+
+@override_settings(MAX_IMPORT_ROWS=1)
+def test_xlsx_over_the_row_limit_is_refused_and_imports_nothing(staff_client, summit, unchanged):
+    book = openpyxl.Workbook()
+    book.active.append(["slug", "title", "series", "start_date", "end_date", "mode", "status", "timezone"])
+    for slug in ("a", "b"):
+        book.active.append([slug, slug, "summit", "2030-11-10", "2030-11-13", "hybrid", "scheduled", "Asia/Jakarta"])
+    content = io.BytesIO()
+    book.save(content)
+    response = admin_upload(staff_client, "rows.xlsx", content.getvalue(), "1")
+    assert "The file holds 2 rows; the limit is 1. Split it and import the parts." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x1f\x8b\x08\x00compressed", "The file is compressed; upload the iCalendar (.ics) text itself."),
+        (
+            calendar(
+                *(vevent(f"e{n}@x", "E", "DTSTART:20300601T060000Z", "DTEND:20300601T070000Z") for n in range(3))
+            ).encode(),
+            "The file holds 3 events; the limit is 2. Split it and import the parts.",
+        ),
+    ],
+)
+@override_settings(MAX_IMPORT_ROWS=2)
+def test_admin_icalendar_upload_over_the_limits_is_refused(staff_client, summit, unchanged, content, message):
+    response = staff_client.post(
+        reverse("admin:events_meeting_import_ics"),
+        {"file": SimpleUploadedFile("p.ics", content), "series": summit.pk},
+    )
+    assert response.context["form"].errors["file"] == [message]
+
+
+@override_settings(MAX_IMPORT_ROWS=2)
+def test_import_ics_command_refuses_too_many_events(tmp_path, summit, unchanged):
+    path = tmp_path / "many.ics"
+    path.write_text(
+        calendar(*(vevent(f"e{n}@x", "E", "DTSTART:20300601T060000Z", "DTEND:20300601T070000Z") for n in range(3)))
+    )
+    with pytest.raises(CommandError, match="The file holds 3 events; the limit is 2."):
+        call_command("import_ics", str(path), "--series", "summit")
+
+
+# --- 4. Slugs for any script, allocated with one query per title ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("การประชุมสุดยอดอาเซียน ครั้งที่ 42", "karprachumsudyodoaesiyn-khrangthi-42"),
+        ("កិច្ចប្រជុំកំពូលអាសាន", "kechchbrchoamkampoulasan"),
+        ("အာဆီယံ ထိပ်သီး အစည်းအဝေး", "achiym-thipsi-cnnve"),
+        ("东盟峰会", "dongmengfenghui"),
+        ("Hội nghị Cấp cao ASEAN lần thứ 42", "hoi-nghi-cap-cao-asean-lan-thu-42"),
+        ("KTT ASEAN ke-42", "ktt-asean-ke-42"),
+    ],
+)
+def test_titles_in_any_script_get_a_readable_slug(title, slug):
+    assert readable_slug(title) == slug
+
+
+def test_meeting_saved_without_a_slug_gets_title_and_year():
+    meeting = MeetingFactory(title="东盟峰会", slug="")
+    assert meeting.slug == "dongmengfenghui-2030"
+    assert MeetingFactory(title="东盟峰会", slug="").slug == "dongmengfenghui-2030-2"
+
+
+def test_title_with_nothing_to_transliterate_falls_back_to_series_and_year():
+    meeting = MeetingFactory(title="☆☆☆", slug="", series=SeriesFactory(slug="asean-summit"))
+    assert meeting.slug == "asean-summit-2030"
+
+
+def test_admin_add_form_with_an_empty_slug_fills_it(staff_client):
+    series = SeriesFactory()
+    data = meeting_change_data(
+        MeetingFactory.build(series=series, venue=None, timezone="Asia/Bangkok", mode=""),
+        "",
+        title="การประชุมสุดยอดอาเซียน",
+        slug="",
+    )
+    response = staff_client.post(reverse("admin:events_meeting_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Meeting.objects.get().slug == "karprachumsudyodoaesiyn-2030"
+
+
+def test_allocator_reads_taken_slugs_once_per_base():
+    MeetingFactory(slug="forum-2030")
+    MeetingFactory(slug="forum-2030-3")
+    MeetingFactory(slug="forum-2030-extra")
+    slugs = SlugAllocator(Meeting)
+    with CaptureQueriesContext(connection) as queries:
+        allocated = [slugs.allocate("Forum 2030", fallback="x") for _ in range(5)]
+    assert allocated == ["forum-2030-2", "forum-2030-4", "forum-2030-5", "forum-2030-6", "forum-2030-7"]
+    assert len(queries) == 1
+
+
+def test_icalendar_import_of_many_same_title_events_reads_slugs_once():
+    series = SeriesFactory(slug="partner")
+    data = calendar(
+        *(vevent(f"e{n}@x", "Working Group", "DTSTART:20300601T060000Z", "DTEND:20300601T070000Z") for n in range(30))
+    )
+    with CaptureQueriesContext(connection) as queries:
+        import_calendar(data=data.encode(), series=series)
+    slug_reads = [q for q in queries if "LIKE" in q["sql"] and '"slug"' in q["sql"]]
+    assert len(slug_reads) == 1
+    slugs = set(Meeting.objects.values_list("slug", flat=True))
+    assert slugs == {"working-group-2030", *(f"working-group-2030-{n}" for n in range(2, 31))}
+
+
+def test_spreadsheet_rows_without_slugs_get_unique_ones(summit):
+    header = "slug,title,series,start_date,end_date,timezone,mode\n"
+    text = header + ",ASEAN 东盟,summit,2030-11-10,2030-11-13,UTC,\n" * 3
+    result = MeetingResource().import_data(
+        tablib.Dataset().load(text, format="csv"), rollback_on_validation_errors=True
+    )
+    assert not result.has_errors()
+    assert not result.has_validation_errors()
+    assert sorted(Meeting.objects.values_list("slug", flat=True)) == [
+        "asean-dongmeng-2030",
+        "asean-dongmeng-2030-2",
+        "asean-dongmeng-2030-3",
+    ]
+
+
+def test_series_saved_without_a_slug_gets_one_from_its_name():
+    assert Series.objects.create(name="ការប្រជុំ").slug == "karbrchoam"
