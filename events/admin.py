@@ -1,18 +1,28 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, OuterRef
 from django.forms.models import BaseInlineFormSet
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.dateparse import parse_date
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_ics import ics_import_urls
-from .forms import DocumentAdminForm, MeetingAdminForm, RevisionCheckedForm, SessionAdminForm, SessionInlineForm
+from .forms import (
+    DocumentAdminForm,
+    MeetingAdminForm,
+    RevisionCheckedForm,
+    SessionAdminForm,
+    SessionInlineForm,
+    related_meeting_url,
+)
 from .middleware import known_zones
 from .models import (
     Chairmanship,
@@ -84,6 +94,26 @@ class DelegationInline(admin.TabularInline):
     show_change_link = True
 
 
+class PartOfAutocomplete(AutocompleteSelect):
+    """The "part of" picker: the search leaves out the meeting being edited and its parts."""
+
+    exclude = None
+
+    def get_url(self):
+        url = super().get_url()
+        return f"{url}?exclude={self.exclude}" if self.exclude else url
+
+
+def related_series(meeting, limit=6):
+    """Series to offer for a related meeting: those the parts of this series' meetings belonged to, most used first."""
+    used = (
+        Series.objects.filter(meetings__parent__series=meeting.series_id)
+        .annotate(uses=Count("meetings"))
+        .order_by("-uses", "name")[:limit]
+    )
+    return list(used) or list(Series.objects.exclude(pk=meeting.series_id).order_by("name")[:limit])
+
+
 class DuplicateEditionForm(forms.Form):
     shift_days = forms.IntegerField(
         label=_("Move sessions by (days)"),
@@ -97,14 +127,14 @@ class DuplicateEditionForm(forms.Form):
 @admin.register(Meeting)
 class MeetingAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "series", "ordinal", "start_date", "end_date", "mode", "status", "access", "host_country"]
-    list_filter = ["series", YearListFilter, "mode", "status", "access", "host_country"]
+    list_filter = ["series", YearListFilter, "mode", "status", "access", "host_country", "source_note_review"]
     search_fields = ["title", "title_id", "theme", "slug", "series__name", "series__abbreviation"]
     date_hierarchy = "start_date"
     autocomplete_fields = ["series", "venue", "parent"]
     prepopulated_fields = {"slug": ["title"]}
     list_select_related = ["series"]
     form = MeetingAdminForm
-    readonly_fields = ["created", "updated"]  # the form carries `revision` for optimistic locking
+    readonly_fields = ["created", "updated", "related_meetings"]  # the form carries `revision` for optimistic locking
     inlines = [SessionInline, DocumentInline, DelegationInline]
     actions = ["duplicate_as_next_edition"]
     resource_classes = [MeetingResource]
@@ -114,7 +144,7 @@ class MeetingAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
         js = [VENUE_ZONE_JS]
 
     fieldsets = [
-        (None, {"fields": [("title", "title_id"), "slug", ("series", "ordinal", "parent")]}),
+        (None, {"fields": [("title", "title_id"), "slug", ("series", "ordinal", "parent"), "related_meetings"]}),
         (
             _("When and where"),
             {"fields": [("start_date", "end_date"), ("venue", "timezone"), ("host_country", "chair_country")]},
@@ -129,7 +159,7 @@ class MeetingAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
                     "official_url",
                     "description",
                     ("source_url", "source_checked"),
-                    "source_note",
+                    ("source_note", "source_note_review"),
                 ]
             },
         ),
@@ -138,6 +168,53 @@ class MeetingAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
 
     def get_urls(self):
         return recover_urls(self) + ics_import_urls(self) + super().get_urls()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "parent" and isinstance(field.widget, AutocompleteSelect):
+            widget = PartOfAutocomplete(db_field, self.admin_site, using=kwargs.get("using"))
+            widget.choices, widget.attrs = field.widget.choices, field.widget.attrs
+            object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            widget.exclude = object_id if object_id and str(object_id).isdigit() else None
+            field.widget = widget
+        return field
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.GET.get("model_name") == "meeting" and request.GET.get("field_name") == "parent":
+            excluded = request.GET.get("exclude", "")
+            meeting = Meeting.objects.filter(pk=excluded).first() if excluded.isdigit() else None
+            if meeting is not None:
+                queryset = queryset.exclude(pk__in={meeting.pk, *meeting.descendant_ids()})
+            # Summits first: meetings that already have parts, then those that are part of nothing.
+            has_parts = Exists(Meeting.objects.filter(parent=OuterRef("pk")))
+            queryset = queryset.annotate(has_parts=has_parts).order_by(
+                "-has_parts", F("parent").asc(nulls_first=True), "-start_date", "title"
+            )
+        return queryset, may_have_duplicates
+
+    @admin.display(description=_("related meetings"))
+    def related_meetings(self, meeting):
+        """The summit week: this meeting's parts, and links adding one (SOM, ministers, CPR) prefilled."""
+        if meeting.pk is None:
+            return _("Save the meeting first; then add its related meetings (SOM, ministers, CPR) from here.")
+        parts = format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            ((reverse("admin:events_meeting_change", args=[part.pk]), part) for part in meeting.children.all()),
+        )
+        adds = format_html_join(
+            " ",
+            '<a class="addlink related-add" href="{}">{}</a>',
+            [
+                *((related_meeting_url(meeting, series=series), series.abbreviation or series) for series in
+                  related_series(meeting)),
+                (related_meeting_url(meeting), _("another series")),
+            ],
+        )
+        return format_html(
+            '{}<div class="related-meeting-links">{} {}</div>', parts or _("None yet."), _("Add related meeting:"), adds
+        )
 
     @admin.action(description=_("Duplicate as next edition"), permissions=["add"])
     def duplicate_as_next_edition(self, request, queryset):

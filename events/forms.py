@@ -21,6 +21,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import slugify
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -156,6 +157,13 @@ def current_user():
 class MeetingAdminForm(RevisionCheckedForm):
     class Meta(RevisionCheckedForm.Meta):
         model = Meeting
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "parent" in self.fields:
+            # "Part of" never offers the meeting itself or its parts: that would be a cycle.
+            excluded = {self.instance.pk, *self.instance.descendant_ids()}
+            self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(pk__in=excluded)
 
     def clean(self):
         cleaned = super().clean()
@@ -319,7 +327,11 @@ class VenueLocalTimesForm(forms.ModelForm):
 
 def related_meeting_url(meeting, *, start=None, end=None, series=None):
     """The admin's add form for a meeting held as part of `meeting`, its where and when filled in."""
-    params = {
+    params = {}
+    if series is not None:
+        slug = slugify(f"{series.abbreviation or series.slug} {meeting.slug}")
+        params.update(series=series.pk, title=f"{series.name} ({meeting.title})", slug=slug)
+    params |= {
         "parent": meeting.pk,
         "start_date": (start or meeting.start_date).isoformat(),
         "end_date": (end or start or meeting.end_date).isoformat(),
@@ -331,8 +343,6 @@ def related_meeting_url(meeting, *, start=None, end=None, series=None):
         params["host_country"] = meeting.host_country.code
     if meeting.chair_country:
         params["chair_country"] = meeting.chair_country.code
-    if series is not None:
-        params["series"] = series.pk
     return f"{reverse('admin:events_meeting_add')}?{urlencode(params)}"
 
 

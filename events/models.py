@@ -400,9 +400,20 @@ class Meeting(Revisioned, BilingualTitle):
         validators=TEXT,
         help_text=_("Where the sources disagree or are silent (e.g. times not given, venue unconfirmed)."),
     )
+    source_note_review = models.BooleanField(
+        _("source note to review"),
+        default=False,
+        help_text=_(
+            "Set when the venue, dates, format or session times change but the source note does not: "
+            "it may speak of facts that are no longer true. Edit the note or untick this."
+        ),
+    )
 
     history = HistoricalRecords()
     objects = MeetingQuerySet.as_manager()
+
+    # The facts a source note speaks of ("the sources give no venue", "times not given").
+    source_note_facts = frozenset({"venue", "start_date", "end_date", "timezone", "mode", "participant_count"})
 
     # Every field staff edit: the revision is also the optimistic-locking token, so an edit of
     # the participant count must not silently overwrite a concurrent one.
@@ -461,6 +472,10 @@ class Meeting(Revisioned, BilingualTitle):
             errors["end_date"] = _("The meeting cannot end before it starts.")
         if self.parent_id and self.pk and self.parent_id == self.pk:
             errors["parent"] = _("A meeting cannot be part of itself.")
+        elif self.parent_id and self.pk and self.parent_id in self.descendant_ids():
+            errors["parent"] = _(
+                "“%(parent)s” is itself part of this meeting; a meeting cannot be part of its own part."
+            ) % {"parent": self.parent}
         if not self.slug and self.title and self.start_date:
             self.slug = self.new_slug()
         if errors:
@@ -480,7 +495,31 @@ class Meeting(Revisioned, BilingualTitle):
             self.timezone = self.venue.timezone
         if not self.slug:
             self.slug = self.new_slug()
+        changed = set(self.visible_changes())
+        # Sessions saved with the meeting (admin inlines) must not flag a note edited in the same save.
+        self._source_note_edited = self.pk is None or "source_note" in changed
+        if self.source_note and not self._source_note_edited and changed & self.source_note_facts:
+            self.source_note_review = True
+        elif self._source_note_edited:
+            self.source_note_review = False
         super().save(*args, **kwargs)
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._source_note_edited = False
+
+    def flag_source_note(self):
+        """A fact the source note may speak of changed elsewhere (a session's time or venue)."""
+        if self.source_note and not getattr(self, "_source_note_edited", False):
+            Meeting.objects.filter(pk=self.pk, source_note_review=False).update(source_note_review=True)
+
+    def descendant_ids(self):
+        """Ids of the meetings part of this one, and of their parts, level by level (one query a level)."""
+        found, level = set(), {self.pk}
+        while level:
+            level = set(Meeting.objects.filter(parent__in=level).values_list("pk", flat=True)) - found - {self.pk}
+            found |= level
+        return found
 
     def duplicate_as_next_edition(self, *, shift_days):
         """Copy this meeting as edition ordinal + 1, its sessions moved by `shift_days`."""
@@ -553,6 +592,9 @@ class Session(Revisioned, BilingualTitle):
 
     history = HistoricalRecords()
     objects = SessionQuerySet.as_manager()
+
+    # Facts the meeting's source note may speak of ("times not given").
+    source_note_facts = frozenset({"starts_on", "ends_on", "start", "end", "venue", "mode"})
 
     subscriber_fields = (
         "title", "title_id", "kind", "starts_on", "ends_on", "start", "end", "venue", "room", "mode",
@@ -680,7 +722,10 @@ class Session(Revisioned, BilingualTitle):
                 Meeting.objects.filter(pk__in=[previous_meeting, self.meeting_id]).values_list("pk", "revision")
             )
             self.revision += max(0, revisions.get(previous_meeting, 0) - revisions.get(self.meeting_id, 0))
+        facts_changed = self.pk is None or bool(set(self.visible_changes()) & self.source_note_facts)
         super().save(*args, **kwargs)
+        if facts_changed:
+            self.meeting.flag_source_note()
 
 
 # --- Documents and delegations ----------------------------------------------

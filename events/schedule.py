@@ -35,7 +35,8 @@ from .models import (
 def session_interval(session):
     """The UTC span a session occupies; a date-only session takes its whole local days."""
     if session.start is not None:
-        return session.start, session.end
+        # With no announced end it takes no time; whether it clashes is "to confirm" (see find_conflicts).
+        return session.start, session.end if session.end is not None else session.start
     zone = session.zone
     first = dt.datetime.combine(session.starts_on, dt.time.min, tzinfo=zone)
     last = dt.datetime.combine(session.ends_on or session.starts_on, dt.time.min, tzinfo=zone) + dt.timedelta(days=1)
@@ -123,16 +124,44 @@ def meeting_family(*, meeting, user):
 
 @dataclasses.dataclass
 class Conflict:
-    kind: str  # "overlap" or "travel"
+    """Two sessions one person cannot both attend as announced.
+
+    kind "overlap": both times are announced and overlap; "travel": too little time to reach
+    another city; "to_confirm": they might clash, but a time needed to tell is not announced
+    (same day without times, or a session whose end is not announced).
+    """
+
+    kind: str
     person: object
     first: Session
     second: Session
     gap_hours: float = 0.0
+    travel: bool = False
 
     @property
     def message(self):
         if self.kind == "overlap":
             return _("%(person)s is in two sessions at once: “%(first)s” and “%(second)s”.") % {
+                "person": self.person,
+                "first": self.first.localized_title,
+                "second": self.second.localized_title,
+            }
+        if self.kind == "to_confirm" and self.travel:
+            return _(
+                "%(person)s goes from %(from_city)s (“%(first)s”) to %(to_city)s (“%(second)s”); "
+                "their times are not all announced yet, so the time to travel is to be confirmed."
+            ) % {
+                "person": self.person,
+                "from_city": session_city(self.first),
+                "first": self.first.localized_title,
+                "to_city": session_city(self.second),
+                "second": self.second.localized_title,
+            }
+        if self.kind == "to_confirm":
+            return _(
+                "%(person)s attends “%(first)s” and “%(second)s” on the same day; "
+                "their times are not all announced yet."
+            ) % {
                 "person": self.person,
                 "first": self.first.localized_title,
                 "second": self.second.localized_title,
@@ -154,13 +183,30 @@ def session_city(session):
     return venue.city if venue else ""
 
 
+def _share_a_day(a, b):
+    return a.starts_on <= (b.ends_on or b.starts_on) and b.starts_on <= (a.ends_on or a.starts_on)
+
+
+def _clash(a, b):
+    """"overlap", "to_confirm" or None for two sessions, `a` starting no later than `b`."""
+    if a.start is not None and b.start is not None:
+        if a.start == b.start:
+            return "overlap"
+        if a.end is not None:
+            return "overlap" if b.start < a.end else None
+        # `a` has no announced end: it may still run when `b` starts the same day.
+        return "to_confirm" if _share_a_day(a, b) else None
+    return "to_confirm" if _share_a_day(a, b) else None
+
+
 def find_conflicts(*, attendance, travel_gap_hours=None):
     """Conflicts in `attendance`, an iterable of (person, session, travels) triples.
 
-    Two sessions clash when the same person is in both and they overlap, or when that
-    person must travel between different cities in less than the travel gap. Only
-    in-person attendance of a session with a venue needs travel; cancelled sessions
-    take no time.
+    Only sessions whose announced times overlap clash; sessions of one person on the same day
+    without announced times (or after one whose end is not announced) are "to confirm". A
+    person must also have the travel gap to move between cities; only in-person attendance of
+    a session with a venue needs travel, and where a time needed to tell is missing that too is
+    "to confirm". Cancelled sessions take no time.
     """
     gap = dt.timedelta(hours=settings.DELEGATION_TRAVEL_GAP_HOURS if travel_gap_hours is None else travel_gap_hours)
     by_person = defaultdict(dict)
@@ -177,11 +223,12 @@ def find_conflicts(*, attendance, travel_gap_hours=None):
             ((session_interval(s), s, travels) for s, travels in entries.values()), key=lambda e: (e[0], e[1].pk)
         )
         person = people[person_pk]
-        for i, ((_a_start, a_end), a, _a_travels) in enumerate(timed):
-            for (b_start, _b_end), b, _b_travels in timed[i + 1 :]:
-                if b_start >= a_end:
-                    break
-                conflicts.append(Conflict("overlap", person, a, b))
+        paired = set()
+        for i, (_a_span, a, _a_travels) in enumerate(timed):
+            for _b_span, b, _b_travels in timed[i + 1 :]:
+                if (kind := _clash(a, b)) is not None:
+                    conflicts.append(Conflict(kind, person, a, b))
+                    paired.add((a.pk, b.pk))
         # Travel is judged from the session the person is coming from: the last to end before this one starts.
         for j, ((b_start, _b_end), b, b_travels) in enumerate(timed):
             earlier = [entry for entry in timed[:j] if entry[0][1] <= b_start]
@@ -190,7 +237,12 @@ def find_conflicts(*, attendance, travel_gap_hours=None):
             (_a_start, a_end), a, a_travels = max(earlier, key=lambda e: (e[0][1], e[1].pk))
             a_city, b_city = session_city(a), session_city(b)
             if a_travels and a_city and b_city and a_city != b_city and b_start - a_end < gap:
-                conflicts.append(Conflict("travel", person, a, b, (b_start - a_end).total_seconds() / 3600))
+                if (a.pk, b.pk) in paired:
+                    continue
+                certain = a.end is not None and b.start is not None
+                kind = "travel" if certain else "to_confirm"
+                hours = (b_start - a_end).total_seconds() / 3600
+                conflicts.append(Conflict(kind, person, a, b, hours, travel=True))
     return conflicts
 
 
@@ -203,6 +255,7 @@ class ScheduleRow:
     session: Session
     delegates: list
     conflicts: list
+    to_confirm: list = dataclasses.field(default_factory=list)
 
 
 def delegation_schedule(*, country, user, travel_gap_hours=None):
@@ -241,7 +294,8 @@ def delegation_schedule(*, country, user, travel_gap_hours=None):
         by_session[conflict.first.pk].append(conflict)
         by_session[conflict.second.pk].append(conflict)
     for row in rows:
-        row.conflicts = by_session.get(row.session.pk, [])
+        row.conflicts = [c for c in by_session.get(row.session.pk, []) if c.kind != "to_confirm"]
+        row.to_confirm = [c for c in by_session.get(row.session.pk, []) if c.kind == "to_confirm"]
     rows.sort(key=lambda r: (session_interval(r.session)[0], r.session.pk))
     return delegations, rows, conflicts
 

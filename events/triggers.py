@@ -2,6 +2,7 @@
 
 - A session's local dates lie within its meeting's dates.
 - A document attached to a session belongs to that session's meeting.
+- A meeting is never part of itself, directly or through its parts (no cycles in "part of").
 - PostgreSQL only: a meeting's new dates still hold its sessions, checked at commit.
   SQLite cannot defer a trigger, so there the admin form, the API and the
   spreadsheet import check it.
@@ -26,6 +27,17 @@ SQLITE_TEMPLATES = {
         SELECT 1 FROM events_session s WHERE s.id = NEW.session_id AND s.meeting_id = NEW.meeting_id
     )
     BEGIN SELECT RAISE(ABORT, 'document_session_same_meeting'); END;
+    """,
+    "meeting_parent_not_a_part": """
+    CREATE TRIGGER meeting_parent_not_a_part_{op} BEFORE {OP} ON events_meeting
+    FOR EACH ROW WHEN NEW.parent_id IS NOT NULL AND EXISTS (
+        WITH RECURSIVE up(id) AS (
+            SELECT NEW.parent_id
+            UNION SELECT m.parent_id FROM events_meeting m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
+        )
+        SELECT 1 FROM up WHERE up.id = NEW.id
+    )
+    BEGIN SELECT RAISE(ABORT, 'meeting_parent_not_a_part'); END;
     """,
 }
 
@@ -52,6 +64,21 @@ END $$ LANGUAGE plpgsql;
 CREATE TRIGGER document_session_same_meeting BEFORE INSERT OR UPDATE ON events_outcomedocument
     FOR EACH ROW EXECUTE FUNCTION events_document_session_same_meeting();
 
+CREATE OR REPLACE FUNCTION events_meeting_parent_not_a_part() RETURNS trigger AS $$
+BEGIN
+    IF NEW.parent_id IS NOT NULL AND EXISTS (
+        WITH RECURSIVE up(id) AS (
+            SELECT NEW.parent_id
+            UNION SELECT m.parent_id FROM events_meeting m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
+        )
+        SELECT 1 FROM up WHERE up.id = NEW.id) THEN
+        RAISE EXCEPTION 'meeting_parent_not_a_part' USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER meeting_parent_not_a_part BEFORE INSERT OR UPDATE OF parent_id ON events_meeting
+    FOR EACH ROW EXECUTE FUNCTION events_meeting_parent_not_a_part();
+
 -- Checked at commit, so a meeting and its sessions can move together in one transaction
 -- (the admin saves the meeting before its inline sessions). It reads the row as it is
 -- then, not NEW, which may be an earlier version of it.
@@ -72,6 +99,7 @@ POSTGRES_DROP = """
 DROP FUNCTION IF EXISTS events_session_within_meeting() CASCADE;
 DROP FUNCTION IF EXISTS events_document_session_same_meeting() CASCADE;
 DROP FUNCTION IF EXISTS events_meeting_holds_its_sessions() CASCADE;
+DROP FUNCTION IF EXISTS events_meeting_parent_not_a_part() CASCADE;
 """
 
 

@@ -249,7 +249,8 @@ class DelegationDetailView(TemplateView):
             country_name=countries.name(code),
             delegations=delegations,
             days=sorted(days.items()),
-            conflicts=conflicts,
+            conflicts=[c for c in conflicts if c.kind != "to_confirm"],
+            to_confirm=[c for c in conflicts if c.kind == "to_confirm"],
             travel_gap=schedule.settings.DELEGATION_TRAVEL_GAP_HOURS,
         )
         return context

@@ -418,3 +418,122 @@ def test_admin_zone_endpoint_names_the_zone_a_picked_venue_or_meeting_uses(staff
     assert by_meeting == {"timezone": "Europe/Brussels", "label": "Europe/Brussels, UTC+1"}
     assert by_zone == {"timezone": "Asia/Makassar", "label": "Asia/Makassar, UTC+8"}
     assert unknown == {"timezone": "", "label": ""}
+
+
+# --- Summit weeks -------------------------------------------------------------------
+
+
+def summit_week():
+    summit = labuan_bajo_summit(series=SeriesFactory(name="ASEAN Summit", abbreviation="Summit", slug="summit"))
+    som = SeriesFactory(name="Senior Officials' Meeting", abbreviation="SOM", slug="som")
+    earlier = MeetingFactory(series=summit.series, title="41st ASEAN Summit", slug="41st", venue=summit.venue)
+    MeetingFactory(series=som, title="SOM (41st)", slug="som-41st", parent=earlier, venue=summit.venue)
+    return summit, som
+
+
+def test_admin_meeting_page_offers_related_meetings_prefilled_with_series_parent_venue_and_dates(staff_client):
+    summit, som = summit_week()
+
+    page = staff_client.get(reverse("admin:events_meeting_change", args=[summit.pk])).content.decode()
+
+    link = re.search(r'<a class="addlink related-add" href="([^"]+)">SOM</a>', page)
+    assert link, page[page.find("related-meeting-links") - 200 :][:800]
+    add_page = staff_client.get(link.group(1).replace("&amp;", "&"))
+    initial = add_page.context["adminform"].form.initial
+    assert {key: initial[key] for key in ("series", "parent", "venue", "start_date", "end_date", "timezone")} == {
+        "series": str(som.pk), "parent": str(summit.pk), "venue": str(summit.venue_id),
+        "start_date": "2023-05-10", "end_date": "2023-05-11", "timezone": "Asia/Makassar",
+    }  # fmt: skip
+    assert initial["title"] == "Senior Officials' Meeting (42nd ASEAN Summit)"
+    assert initial["slug"] == "som-42nd-asean-summit"
+    assert f'<option value="{summit.pk}" selected>42nd ASEAN Summit</option>' in add_page.content.decode()
+
+
+def test_admin_session_outside_the_meeting_dates_links_to_a_related_meeting_on_its_dates(staff_client):
+    summit = labuan_bajo_summit()
+    data = change_form(summit, sessions=[{"title": "SOM plenary", "starts_on": "2023-05-08", "start_time": "09:00"}])
+
+    response = staff_client.post(reverse("admin:events_meeting_change", args=[summit.pk]), data)
+
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][0].formset.errors[0]["start_time"]
+    assert errors[0].startswith("The session (2023-05-08 to 2023-05-08, Asia/Makassar) lies outside the meeting")
+    url = reverse("admin:events_meeting_add")
+    assert re.search(
+        rf'is a related meeting: <a href="{url}\?parent={summit.pk}&amp;start_date=2023-05-08&amp;end_date=2023-05-08'
+        rf'&amp;timezone=Asia%2FMakassar&amp;venue={summit.venue_id}[^"]*">add a related meeting on these dates</a>',
+        response.content.decode(),
+    )
+    assert summit.sessions.count() == 0
+
+
+def test_admin_part_of_picker_leaves_out_the_meeting_and_its_parts_and_lists_summits_first(staff_client):
+    summit, som = summit_week()
+    ministers = MeetingFactory(title="Ministers", slug="amm-42nd", parent=summit)
+    working_group = MeetingFactory(title="Working group", slug="wg-42nd", parent=ministers)
+    lone = MeetingFactory(title="Lone meeting", slug="lone", start_date=dt.date(2031, 1, 1))
+    change_page = staff_client.get(reverse("admin:events_meeting_change", args=[summit.pk])).content.decode()
+    autocomplete_url = re.search(r'name="parent"[^>]*data-ajax--url="([^"]+)"', change_page).group(1)
+    assert autocomplete_url == f"/admin/autocomplete/?exclude={summit.pk}"
+
+    answer = staff_client.get(
+        "/admin/autocomplete/",
+        {"app_label": "events", "model_name": "meeting", "field_name": "parent", "exclude": summit.pk, "term": ""},
+    ).json()
+
+    offered = [result["text"] for result in answer["results"]]
+    assert offered[0] == "41st ASEAN Summit"  # a summit with parts of its own comes first
+    assert set(offered) == {"41st ASEAN Summit", "SOM (41st)", "Lone meeting"}
+    assert offered.index("Lone meeting") < offered.index("SOM (41st)")  # part of nothing before a part
+    assert not {summit.title, ministers.title, working_group.title} & set(offered)
+    assert lone.pk
+
+
+def test_admin_making_a_meeting_part_of_its_own_part_is_a_form_error(staff_client):
+    summit = labuan_bajo_summit()
+    ministers = MeetingFactory(title="Ministers", slug="amm-42nd", parent=summit)
+    data = change_form(summit, parent=ministers.pk)
+
+    response = staff_client.post(reverse("admin:events_meeting_change", args=[summit.pk]), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["parent"] == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
+    summit.refresh_from_db()
+    assert (summit.parent_id, summit.revision) == (None, 1)
+
+
+# --- Source notes ---------------------------------------------------------------------
+
+
+def test_admin_source_note_is_flagged_for_review_when_the_venue_it_speaks_of_is_added(staff_client):
+    summit = labuan_bajo_summit(source_note="The sources give no venue.")
+    assert summit.source_note_review is False
+    other = VenueFactory(name="Komodo hall", city="Labuan Bajo", country="ID", timezone="Asia/Makassar")
+
+    response = staff_client.post(
+        reverse("admin:events_meeting_change", args=[summit.pk]),
+        change_form(summit, venue=other.pk, source_note="The sources give no venue."),
+    )
+
+    assert response.status_code == 302, response.context["errors"]
+    summit.refresh_from_db()
+    assert (summit.venue, summit.source_note_review) == (other, True)
+    listed = staff_client.get(reverse("admin:events_meeting_changelist"), {"source_note_review__exact": "1"})
+    assert [m.pk for m in listed.context["cl"].result_list] == [summit.pk]
+
+
+def test_admin_source_note_is_flagged_when_session_times_are_added_unless_the_note_is_edited_too(staff_client):
+    summit = labuan_bajo_summit(source_note="Times not given.")
+    session = {"title": "Plenary", "starts_on": "2023-05-10", "start_time": "09:00"}
+    url = reverse("admin:events_meeting_change", args=[summit.pk])
+
+    edited = change_form(summit, sessions=[session], source_note="Times from the chair's programme.")
+    assert staff_client.post(url, edited).status_code == 302
+    summit.refresh_from_db()
+    assert summit.source_note_review is False
+
+    SessionFactory(meeting=summit, starts_on=dt.date(2023, 5, 11))  # e.g. added through the API or an import
+    summit.refresh_from_db()
+    assert summit.source_note_review is True

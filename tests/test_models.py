@@ -485,3 +485,22 @@ def test_delegation_visible_to_follows_its_meeting_and_meeting_is_visible_to_agr
     anonymous = AnonymousUser()
     assert (public.meeting.is_visible_to(anonymous), hidden.meeting.is_visible_to(anonymous)) == (True, False)
     assert hidden.meeting.is_visible_to(StaffFactory()) is True
+
+
+def test_meeting_cannot_be_part_of_its_own_part_in_clean_and_database():
+    summit = MeetingFactory(title="Summit")
+    ministers = MeetingFactory(title="Ministers", parent=summit)
+    working_group = MeetingFactory(title="Working group", parent=ministers)
+    summit.parent = working_group
+
+    with pytest.raises(ValidationError) as error:
+        summit.full_clean()
+
+    assert error.value.message_dict["parent"] == [
+        "“Working group” is itself part of this meeting; a meeting cannot be part of its own part."
+    ]
+    assert summit.descendant_ids() == {ministers.pk, working_group.pk}
+    assert rejected_by_database(lambda: Meeting.objects.filter(pk=summit.pk).update(parent=working_group))
+    assert rejected_by_database(lambda: Meeting.objects.filter(pk=summit.pk).update(parent=summit))
+    assert Meeting.objects.filter(pk=working_group.pk).update(parent=summit) == 1  # moving a part up is fine
+    assert Meeting.objects.get(pk=summit.pk).parent_id is None

@@ -112,25 +112,66 @@ def test_travel_judged_from_the_last_session_before(cities):
     assert kinds(schedule.find_conflicts(attendance=attendance)) == [("travel", "late", "there")]
 
 
-def test_date_only_sessions_take_the_whole_day(cities):
+def test_date_only_session_and_a_timed_one_the_same_day_are_to_confirm_not_a_conflict(cities):
     person = PersonFactory()
     meeting = MeetingFactory(venue=cities["Singapore"], start_date=DAY, end_date=DAY + dt.timedelta(2))
     all_day = SessionFactory(meeting=meeting, title="All day", starts_on=DAY)
     evening = session_at(cities["Singapore"], 20, title="Evening")
     next_day = SessionFactory(meeting=meeting, title="Next day", starts_on=DAY + dt.timedelta(1))
     attendance = [(person, all_day, True), (person, evening, True), (person, next_day, True)]
-    assert kinds(schedule.find_conflicts(attendance=attendance)) == [("overlap", "All day", "Evening")]
+    assert kinds(schedule.find_conflicts(attendance=attendance)) == [("to_confirm", "All day", "Evening")]
 
 
-def test_date_only_sessions_on_consecutive_days_in_other_cities_conflict(cities):
+def test_two_date_only_sessions_the_same_day_are_to_confirm(cities):
+    person = PersonFactory()
+    meeting = MeetingFactory(venue=cities["Singapore"], start_date=DAY, end_date=DAY)
+    a = SessionFactory(meeting=meeting, title="Retreat", starts_on=DAY)
+    b = SessionFactory(meeting=meeting, title="Plenary", starts_on=DAY)
+    conflicts = schedule.find_conflicts(attendance=[(person, a, True), (person, b, True)])
+    assert [c.kind for c in conflicts] == ["to_confirm"]
+    first, second = conflicts[0].first.title, conflicts[0].second.title
+    assert {first, second} == {"Retreat", "Plenary"}
+    assert conflicts[0].message == (
+        f"{person.name} attends “{first}” and “{second}” on the same day; their times are not all announced yet."
+    )
+
+
+def test_timed_sessions_that_only_touch_or_follow_each_other_do_not_conflict(cities):
+    person = PersonFactory()
+    a = session_at(cities["Singapore"], 9, hours=2, title="A")  # 09:00–11:00
+    b = session_at(cities["Singapore"], 11, title="B")  # 11:00–12:00
+    assert schedule.find_conflicts(attendance=[(person, a, True), (person, b, True)]) == []
+
+
+def test_session_with_no_announced_end_is_to_confirm_with_a_later_one_and_clashes_at_the_same_start(cities):
+    person = PersonFactory()
+    meeting = MeetingFactory(venue=cities["Singapore"], start_date=DAY, end_date=DAY + dt.timedelta(1))
+    open_ended = SessionFactory(meeting=meeting, title="Dinner", start=timed(DAY, 19)[0], end=None)
+    later = session_at(cities["Singapore"], 21, title="Late talk")
+    same_start = session_at(cities["Singapore"], 19, title="Reception")
+    next_day = session_at(cities["Singapore"], 9, day=DAY + dt.timedelta(1), title="Breakfast")
+
+    assert kinds(schedule.find_conflicts(attendance=[(person, open_ended, True), (person, later, True)])) == [
+        ("to_confirm", "Dinner", "Late talk")
+    ]
+    assert [
+        c.kind for c in schedule.find_conflicts(attendance=[(person, open_ended, True), (person, same_start, True)])
+    ] == ["overlap"]
+    assert schedule.find_conflicts(attendance=[(person, open_ended, True), (person, next_day, True)]) == []
+
+
+def test_date_only_sessions_on_consecutive_days_in_other_cities_are_a_travel_to_confirm(cities):
     person = PersonFactory()
     sg = SessionFactory(meeting=MeetingFactory(venue=cities["Singapore"]), title="SG day", starts_on=DAY)
     jkt_meeting = MeetingFactory(venue=cities["Jakarta"], start_date=DAY + dt.timedelta(1))
     jkt = SessionFactory(meeting=jkt_meeting, title="JKT day", starts_on=DAY + dt.timedelta(1))
-    # The Singapore day ends at 16:00 UTC, the Jakarta day begins at 17:00 UTC: one hour to travel.
+    # The Singapore day ends at 16:00 UTC, the Jakarta day begins at 17:00 UTC: one hour, if both took all day.
     conflicts = schedule.find_conflicts(attendance=[(person, sg, True), (person, jkt, True)])
-    assert kinds(conflicts) == [("travel", "SG day", "JKT day")]
-    assert conflicts[0].gap_hours == 1.0
+    assert kinds(conflicts) == [("to_confirm", "SG day", "JKT day")]
+    assert conflicts[0].message == (
+        f"{person.name} goes from Singapore (“SG day”) to Jakarta (“JKT day”); their times are not all announced "
+        "yet, so the time to travel is to be confirmed."
+    )
 
 
 def test_cancelled_sessions_never_conflict(cities):

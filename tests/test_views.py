@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from events.models import Access, Meeting, Mode, Session, Status
+from events.models import Access, DelegationMember, Meeting, Mode, Session, Status
 
 from .factories import (
     DelegationFactory,
@@ -609,6 +609,36 @@ def test_delegation_page_flags_overlap_and_travel_conflicts(client):
     assert "Menteri Satu has 2.0 h to travel from Singapore (“Late morning SG”) to Jakarta (“Afternoon JKT”)." in body
     for session in (a, b, c):
         assert f'<tr id="row-{session.pk}" class="has-conflict">' in body
+
+
+def test_delegation_page_puts_sessions_without_times_under_to_confirm_and_shows_remote_attendance(client):
+    day = dt.date(2030, 3, 1)
+    meeting = MeetingFactory(title="Summit", start_date=day, end_date=day)
+    retreat = SessionFactory(meeting=meeting, title="Retreat", starts_on=day)
+    plenary = SessionFactory(meeting=meeting, title="Plenary", start=timed(day, 9)[0], end=timed(day, 11)[0])
+    online = SessionFactory(
+        meeting=meeting, title="Online briefing", mode=Mode.VIRTUAL, venue=None, join_url="https://meet.example/1",
+        start=timed(day, 14)[0], end=timed(day, 15)[0],
+    )  # fmt: skip
+    delegation = DelegationFactory(meeting=meeting, country="PH")
+    DelegationMemberFactory(delegation=delegation, person=PersonFactory(name="Kalihim"))
+    remote = DelegationMemberFactory(
+        delegation=delegation, person=PersonFactory(name="Pangalawa"), attendance=DelegationMember.Attendance.REMOTE
+    )
+    remote.sessions.set([plenary])
+
+    body = client.get("/delegations/PH/").content.decode()
+
+    assert "No conflicts in this schedule." in body
+    assert "conflicts</h2>" not in body
+    assert '<h2 id="to-confirm-heading">2 to confirm</h2>' in body
+    assert "Kalihim attends “Retreat” and “Plenary” on the same day; their times are not all announced yet." in body
+    assert f'<tr id="row-{retreat.pk}" class="to-confirm">' in body
+    row = body[body.index(f'<tr id="row-{plenary.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'Kalihim, Pangalawa <span class="badge attendance-remote">remote</span>' in row
+    row = body[body.index(f'<tr id="row-{online.pk}"') :]
+    assert 'Kalihim <span class="badge attendance-remote">remote</span>' in row[: row.index("</tr>")]
 
 
 def test_delegation_page_without_conflicts_says_so(client):
