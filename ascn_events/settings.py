@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "events.middleware.ViewerTimezoneMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last: the language, time zone, htmx flag and user it keys anonymous pages by are known by then.
+    "events.caching.AnonymousPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "ascn_events.urls"
@@ -228,6 +230,8 @@ SPECTACULAR_SETTINGS = {
 # Feeds: how often subscribers are told to poll, and how long HTTP caches keep a copy.
 FEED_REFRESH_INTERVAL_HOURS = 6
 FEED_CACHE_MAX_AGE = 15 * 60
+# How long any HTTP cache may reuse an anonymous page or API list before revalidating it (ETag).
+PAGE_CACHE_MAX_AGE = int(os.environ.get("PAGE_CACHE_MAX_AGE", "60"))
 # Two sessions in different cities closer than this are flagged as a conflict.
 DELEGATION_TRAVEL_GAP_HOURS = float(os.environ.get("DELEGATION_TRAVEL_GAP_HOURS", "4"))
 

@@ -1,10 +1,10 @@
 """iCalendar feed views: /feeds/all.ics, per series, meeting, delegation, and personal feeds.
 
-Each feed answers conditional requests from one cheap query of site-wide
-maxima and counts (no rendering, no aggregate over its rows). To send a feed
-it reads only the columns that make up the events' cache keys, and lets
-`events.ical` assemble the text from cached per-event pieces, reading full
-rows only for the events not in the cache.
+Each feed answers conditional requests from one primary-key read of the change
+stamp (`events.caching.site_stamp`), whatever the size of the calendar. To send a feed
+it reads a digest per month of events (one grouped query per table) and lets
+`events.ical` assemble the text from cached month chunks, reading full rows
+only for the months whose digest moved.
 """
 
 import dataclasses
@@ -17,14 +17,13 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, TextField, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone, translation
-from django.utils.cache import get_conditional_response
-from django.utils.dateparse import parse_datetime
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,7 +31,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from django_countries import countries
 
-from . import ical
+from . import caching, ical
 from .filters import MeetingFilter, SessionFilter
 from .models import (
     Access,
@@ -43,7 +42,6 @@ from .models import (
     OutcomeDocument,
     Series,
     Session,
-    Venue,
     visible_access_levels,
 )
 
@@ -144,60 +142,11 @@ def feed_querysets(*, viewer, private, options, session_scope=None, meeting_scop
     return sessions.order_by(), meetings.order_by()
 
 
-def _quote(name):
-    return connection.ops.quote_name(name)
-
-
-def _scalar(function, model, column):
-    return f"(SELECT {function}({_quote(column)}) FROM {_quote(model._meta.db_table)})"
-
-
 def aggregate_sql(function, queryset, column="id"):
     """A scalar subquery: function(column) over a queryset's rows, as (sql, params)."""
     sql, params = queryset.order_by().values(column).query.sql_with_params()
-    return f"(SELECT {function}(rows.{_quote(column)}) FROM ({sql}) rows)", list(params)
-
-
-def _state_sql():
-    """Index-backed maxima and counts that move with any change a feed could show.
-
-    Inserts and edits move MAX(updated) (venue edits and document changes also
-    touch the meetings and sessions they show in), deletes move the history
-    tables' MAX(history_date) and the COUNTs.
-    """
-    shown = (Session, Meeting, OutcomeDocument, Series, Venue)
-    parts = [_scalar("MAX", model, "updated") for model in shown]
-    parts += [_scalar("MAX", model.history.model, "history_date") for model in shown]
-    parts += [_scalar("COUNT", model, "id") for model in (Session, Meeting, OutcomeDocument)]
-    return parts, len(shown) * 2
-
-
-def site_state(extra=()):
-    """(values, last change) from ONE query: the global state plus `extra` (sql, params) subqueries.
-
-    Any change anywhere changes every feed's validator: always correct, and
-    it costs a millisecond instead of an aggregate over the feed's rows.
-    """
-    parts, stamps = _state_sql()
-    params = []
-    for sql, extra_params in extra:
-        parts.append(sql)
-        params.extend(extra_params)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        values = list(cursor.fetchone())
-    moments = [_moment(value) for value in values[:stamps]]
-    values[:stamps] = moments
-    known = [moment for moment in moments if moment is not None]
-    return values, max(known) if known else None
-
-
-def _moment(value):
-    if isinstance(value, str):  # SQLite: text in UTC
-        value = parse_datetime(value)
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, dt.UTC)
-    return value
+    quoted = connection.ops.quote_name(column)
+    return f"(SELECT {function}(rows.{quoted}) FROM ({sql}) rows)", list(params)
 
 
 def etag_since(*, variant, etag, last_change):
@@ -240,7 +189,7 @@ def with_record_date(meta, *, levels):
 class FeedView(View):
     """A public feed; subclasses narrow the scope and name the calendar.
 
-    A conditional request costs one query (the validator, see `site_state`)
+    A conditional request costs one query (the change stamp, see `caching.site_stamp`)
     plus whatever a subclass needs to know who asks; the feed's rows are read
     only when the feed is sent.
     """
@@ -275,13 +224,14 @@ class FeedView(View):
         viewer = self.get_viewer()
         levels = visible_access_levels(viewer if self.private else None)
         extra = self.get_state_extra()
-        state, last_change = site_state(extra)
-        if extra and not state[len(state) - len(extra)]:
+        stamp, last_change, extra_values = caching.site_stamp(extra)
+        if extra and not extra_values[0]:
             raise Http404(self.not_found_message)
-        version = repr(
-            (ical.CODE_VERSION, request.path, options.etag_part(), language, levels, self.token_key(), state)
+        base_url = request.build_absolute_uri("/").rstrip("/")
+        # The ETag names the uncompressed bytes: the same for every content coding.
+        etag = caching.make_etag(
+            ical.CODE_VERSION, request.path, base_url, options.etag_part(), language, levels, self.token_key(), stamp
         )
-        etag = '"' + hashlib.sha256(version.encode()).hexdigest()[:40] + '"'
         last_change = etag_since(
             variant=repr((request.path, options.etag_part(), self.token_key())), etag=etag, last_change=last_change
         )
@@ -292,6 +242,7 @@ class FeedView(View):
             response["Last-Modified"] = http_date(last_change.timestamp())
         scope = "private" if self.private else "public"
         response["Cache-Control"] = f"{scope}, max-age={settings.FEED_CACHE_MAX_AGE}"
+        patch_vary_headers(response, ["Accept-Encoding"])
         if self.private:
             response["X-Robots-Tag"] = "noindex"
         conditional = get_conditional_response(
@@ -300,14 +251,15 @@ class FeedView(View):
         if conditional is not response:
             return conditional
 
-        base_url = request.build_absolute_uri("/").rstrip("/")
-        # Clients without If-None-Match get the same bytes as the last request for this state.
-        feed_key = f"ical:feed:{etag.strip(chr(34))}:{hashlib.sha256(base_url.encode()).hexdigest()[:12]}"
-        content = cache.get(feed_key)
-        if content is None:
-            content = self.render(options, language, viewer, levels, base_url).encode()
-            cache.set(feed_key, content, timeout=settings.FEED_CACHE_MAX_AGE)
-        response.content = content
+        # Clients without If-None-Match get the same bytes as the last request for this state,
+        # in the coding they accept, compressed once per state.
+        body, coding = caching.stored_body(
+            "ical:feed:" + etag.strip('"'),
+            caching.accepted_coding(request),
+            lambda: self.render(options, language, viewer, levels, base_url).encode(),
+            timeout=settings.FEED_CACHE_MAX_AGE,
+        )
+        caching.set_body(response, body, coding)
         return response
 
     not_found_message = gettext_lazy("No such feed.")
@@ -327,53 +279,86 @@ class FeedView(View):
             domain=settings.SITE_DOMAIN, base_url=base_url, language=language, private=self.private,
             per_day=options.per_day,
         )  # fmt: skip
-        return ical.render_feed(
-            meta=meta,
-            ctx=ctx,
-            sessions=list(sessions.values(*ical.SESSION_KEY_FIELDS, **SESSION_KEY_TEXT)),
-            meetings=list(meetings.values(*ical.MEETING_KEY_FIELDS, **MEETING_KEY_TEXT)),
-            levels=levels,
-            documents=documents_loader(sessions, meetings),
-            rows=rows_loader(sessions, meetings),
-        )
+        digests, tzids = month_digests(sessions, meetings)
+        return ical.render_chunked_feed(
+            meta=meta, ctx=ctx, levels=levels, digests=digests, tzids=tzids,
+            rows=month_rows_loader(sessions, meetings), documents=documents_loader(sessions, meetings),
+        )  # fmt: skip
 
 
-def _text(*fields):
-    """Fields as one text column ("|" between them): the database formats them faster than Python converts them."""
-    texts = [Cast(field, output_field=TextField()) for field in fields]
-    if len(texts) == 1:
-        return texts[0]
-    joined = [texts[0]]
-    for text in texts[1:]:
-        joined += [Value("|"), text]
-    return Concat(*joined, output_field=TextField())
+def _month(field):
+    return ExtractYear(field) * 100 + ExtractMonth(field)
 
 
-# Times are stored and read in UTC, so their text sorts like the times.
-SESSION_KEY_TEXT = {
-    ical.KEY_VERSION: _text("updated", "meeting__updated", "meeting__series__updated"),
-    ical.KEY_DAY: _text("starts_on"),
-    ical.KEY_START: _text("start"),
-}
-MEETING_KEY_TEXT = {ical.KEY_VERSION: _text("updated", "series__updated"), ical.KEY_DAY: _text("start_date")}
+def _undistinct(queryset):
+    # Filters across relations may make a queryset DISTINCT, which GROUP BY would not respect.
+    return queryset.model.objects.filter(pk__in=queryset.values("pk")) if queryset.query.distinct else queryset
 
 
-def _full_rows(queryset, fields, ids):
-    """Full rows for `ids`: by id when few, else the whole queryset once (constant queries either way)."""
-    if not ids:
-        return []
-    if len(ids) <= MAX_IN_LIST:
-        return list(queryset.filter(pk__in=ids).values(*fields))
-    wanted = set(ids)
-    return [row for row in queryset.values(*fields) if row["id"] in wanted]
+def month_digests(sessions, meetings):
+    """({month: digest}, time zones of timed sessions) from two grouped queries.
+
+    A month's digest moves with any insert, delete or edit of its events: edits
+    move `updated` (document and venue changes touch the meetings and sessions
+    showing them; series edits move the series' own `updated`), inserts and
+    deletes the counts and id sums, and an event moving to another month both.
+    """
+    session_groups = (
+        _undistinct(sessions).order_by()
+        .annotate(month=_month("starts_on"), tz=Case(
+            When(start__isnull=False, then=Coalesce("venue__timezone", "meeting__timezone")), default=Value("")
+        ))
+        .values("month", "tz")
+        .annotate(n=Count("id"), ids=Sum("id"), revisions=Sum(F("revision") + F("meeting__revision")),
+                  closed=Sum(Case(When(access=Access.RESTRICTED, then=1), default=0)),
+                  updated=Max("updated"), meeting_updated=Max("meeting__updated"),
+                  series_updated=Max("meeting__series__updated"))
+    )  # fmt: skip
+    meeting_groups = (
+        _undistinct(meetings).order_by()
+        .annotate(month=_month("start_date"))
+        .values("month")
+        .annotate(n=Count("id"), ids=Sum("id"), revisions=Sum("revision"), updated=Max("updated"),
+                  series_updated=Max("series__updated"))
+    )  # fmt: skip
+    parts, tzids = {}, set()
+    for group in session_groups:
+        parts.setdefault(group.pop("month"), []).append(("s", *sorted(group.items())))
+        if group["tz"]:
+            tzids.add(group["tz"])
+    for group in meeting_groups:
+        parts.setdefault(group.pop("month"), []).append(("m", *sorted(group.items())))
+    digests = {
+        month: hashlib.sha256(repr(sorted(values, key=repr)).encode()).hexdigest()[:24]
+        for month, values in parts.items()
+    }
+    return digests, tzids
 
 
-def rows_loader(sessions, meetings):
-    def load(session_ids, meeting_ids):
-        return (
-            _full_rows(sessions, ical.SESSION_FIELDS, session_ids),
-            _full_rows(meetings, ical.MEETING_FIELDS, meeting_ids),
-        )
+def _month_ranges(field, months):
+    ranges = Q()
+    for month in months:
+        year, number = divmod(month, 100)
+        first = dt.date(year, number, 1)
+        following = dt.date(year + number // 12, number % 12 + 1, 1)
+        ranges |= Q(**{f"{field}__gte": first, f"{field}__lt": following})
+    return ranges
+
+
+# Above this many changed months, one read of every row is cheaper than a long OR of ranges.
+MAX_MONTH_RANGES = 24
+
+
+def month_rows_loader(sessions, meetings):
+    """Full rows of some months (all with None) in one read of each table."""
+
+    def load(months):
+        if months is not None and len(months) <= MAX_MONTH_RANGES:
+            sessions_read = sessions.filter(_month_ranges("starts_on", months))
+            meetings_read = meetings.filter(_month_ranges("start_date", months))
+        else:
+            sessions_read, meetings_read = sessions, meetings
+        return list(sessions_read.values(*ical.SESSION_FIELDS)), list(meetings_read.values(*ical.MEETING_FIELDS))
 
     return load
 
@@ -444,23 +429,6 @@ class DelegationFeed(FeedView):
         )
         session_scope = Q(Exists(attends_all)) | Q(Exists(attends_this))
         return session_scope, Q(Exists(delegations.filter(meeting=OuterRef("pk"))))
-
-    def get_state_extra(self):
-        # Who attends what is not in the global state. COUNT and SUM(id) change with
-        # any insert or delete (ids only grow); MAX(updated) with any edit.
-        delegations = Delegation.objects.filter(country=self.code)
-        members = DelegationMember.objects.filter(delegation__country=self.code)
-        chosen = DelegationMember.sessions.through.objects.filter(delegationmember__delegation__country=self.code)
-        return [
-            ("(SELECT 1)", []),  # the country code was checked already
-            *(
-                aggregate_sql(function, rows)
-                for rows in (delegations, members, chosen)
-                for function in ("COUNT", "SUM")
-            ),
-            aggregate_sql("MAX", delegations, "updated"),
-            aggregate_sql("MAX", members, "updated"),
-        ]
 
     def get_meta(self):
         name = countries.name(self.code)

@@ -573,6 +573,105 @@ def _piece_entry(kind, row, ctx, levels):
     return meeting_piece_key(row, ctx, variant), kind, variant
 
 
+# --- Assembling a feed from month chunks ------------------------------------------
+#
+# A feed is kept as one cached chunk of text per month of events, filed under
+# a digest of that month's rows (counts, id and revision sums, latest change
+# times) that the database computes in one grouped query. After an edit only
+# the edited month is read and written again; the rest travel from the cache
+# in a few large blocks.
+
+# Chunks travel in blocks of this many keys (a month is ~50 kB at 20,000 sessions):
+# one 13 MB round trip could outlast a short cache socket timeout.
+CHUNK_BLOCK = 48
+
+
+def chunk_variant(ctx, levels):
+    """What, besides the rows, decides a chunk's text: language, per_day, private, base URL, viewer levels."""
+    return hashlib.sha256(
+        repr((ctx.language, ctx.per_day, ctx.private, ctx.base_url, ctx.domain, sorted(levels))).encode()
+    ).hexdigest()[:16]
+
+
+def chunk_key(variant, month, digest):
+    return f"ical:chunk:{CODE_VERSION}:{variant}:{month}:{digest}"
+
+
+def _row_month(kind, row):
+    day = row["starts_on"] if kind == "s" else row["start_date"]
+    return day.year * 100 + day.month
+
+
+def render_chunked_feed(*, meta, ctx, levels, digests, tzids, rows, documents=None):
+    """The whole feed as text, from cached month chunks; only months whose digest changed are read and rendered.
+
+    digests: {month (yyyymm): digest text} of every month with events in the feed.
+    tzids: the zones of the feed's timed sessions (for VTIMEZONEs).
+    rows: a callable taking a list of months (or None for all) and returning the full
+        rows (sessions, meetings) of those months; called at most once.
+    documents: as for `render_feed`, called at most once.
+    """
+    variant = chunk_variant(ctx, levels)
+    months = sorted(digests)
+    keys = {month: chunk_key(variant, month, digests[month]) for month in months}
+    ordered = [keys[month] for month in months]
+    found = {}
+    for start in range(0, len(ordered), CHUNK_BLOCK):
+        found.update(cache.get_many(ordered[start : start + CHUNK_BLOCK]))
+    missing = [month for month in months if keys[month] not in found]
+    if missing:
+        wanted = set(missing)
+        session_rows, meeting_rows = rows(None if len(missing) == len(months) else missing)
+        items = [("s", row) for row in session_rows] + [("m", row) for row in meeting_rows]
+        by_month = {}
+        for kind, row in items:
+            month = _row_month(kind, row)
+            if month in wanted:
+                by_month.setdefault(month, []).append((kind, row))
+        texts = _render_items([item for month in by_month.values() for item in month], ctx, levels, documents)
+        fresh = {}
+        for month in missing:
+            chunk = "".join(texts[(kind, row["id"])] for kind, row in sorted(by_month.get(month, []), key=_sort_key))
+            found[keys[month]] = fresh[keys[month]] = chunk
+        block = {}
+        for key, chunk in fresh.items():
+            block[key] = chunk
+            if len(block) == CHUNK_BLOCK:
+                cache.set_many(block, timeout=PIECE_TIMEOUT)
+                block = {}
+        if block:
+            cache.set_many(block, timeout=PIECE_TIMEOUT)
+    parts = [calendar_header(meta)]
+    parts.extend(vtimezone(tzid) for tzid in sorted(set(tzids) - {"UTC", None, ""}))
+    parts.extend(found[key] for key in ordered)
+    parts.append("END:VCALENDAR" + CRLF)
+    return "".join(parts)
+
+
+def _render_items(items, ctx, levels, documents):
+    """{(kind, id): text} for full rows, with their documents loaded in one call."""
+    docs_by_meeting, docs_by_session = {}, {}
+    wanted = {row["meeting_id"] if kind == "s" else row["id"] for kind, row in items
+              if kind == "m" or not is_closed_stub(row, levels)}  # fmt: skip
+    for doc in documents(wanted) if documents and wanted else ():
+        if doc["session_id"]:
+            docs_by_session.setdefault(doc["session_id"], []).append(doc)
+        else:
+            docs_by_meeting.setdefault(doc["meeting_id"], []).append(doc)
+    texts = {}
+    with translation.override(ctx.language):
+        for kind, row in items:
+            if kind == "m":
+                text = meeting_events(row, ctx, docs_by_meeting.get(row["id"], ()))
+            elif is_closed_stub(row, levels):
+                text = closed_session_event(row, ctx)
+            else:
+                docs = docs_by_session.get(row["id"], []) + docs_by_meeting.get(row["meeting_id"], [])
+                text = session_event(row, ctx, docs)
+            texts[(kind, row["id"])] = text
+    return texts
+
+
 def render_feed(*, meta, ctx, sessions, meetings, levels, documents=None, rows=None, use_cache=True):
     """The whole feed as text.
 

@@ -11,6 +11,7 @@ truly cannot be installed makes its tests skip with a loud reason.
 
 import datetime as dt
 import functools
+import gzip
 import json
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ import warnings
 import zoneinfo
 from pathlib import Path
 
+import brotli
 import icalendar
 import pytest
 from django.contrib.auth.models import Permission
@@ -194,6 +196,17 @@ def test_every_feed_parses_without_errors(client, varied, parser):
         assert [{k: e[k] for k in fields} for e in parsed["events"]] == [
             {k: e[k] for k in fields} for e in reference["events"]
         ], name
+
+
+@pytest.mark.parametrize(("coding", "decompress"), [("gzip", gzip.decompress), ("br", brotli.decompress)])
+def test_compressed_feeds_decompress_to_what_every_parser_reads_identically(client, varied, parser, coding, decompress):
+    for name, url in varied.items():
+        plain = client.get(url)
+        packed = client.get(url, headers={"Accept-Encoding": coding})
+        assert (packed["Content-Encoding"], packed["ETag"]) == (coding, plain["ETag"]), name
+        text = decompress(packed.content).decode()
+        assert parser(text) == parser(plain.content.decode()), name
+        assert parser(text)["errors"] == [], name
 
 
 def test_private_feed_conference_survives_every_parser(client, varied, parser):

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date, parse_http_date
 
-from events import feeds, ical
+from events import caching, feeds, ical
 from events.models import Access, FeedToken, Meeting, Mode, OutcomeDocument, Session, Status
 
 from .factories import (
@@ -441,8 +441,9 @@ def test_not_modified_answer_takes_one_validator_query(client, url, expected):
     queries = _not_modified(client, url)
     # Anonymous: no session or user lookups by middleware, and no FilterSet or feed rows read.
     assert len(queries) == expected, queries
-    assert "MAX" in queries[-1]
-    assert "COUNT" in queries[-1]
+    # The change stamp row (plus a slug lookup for a series or meeting feed), never a scan of the sessions.
+    assert "events_changestamp" in queries[-1]
+    assert "events_session" not in queries[-1]
 
 
 def test_private_feed_not_modified_answer_needs_the_token_and_the_validator(client):
@@ -490,13 +491,13 @@ DATA_CHANGES = {
 def test_any_data_change_changes_the_etag(client, change, url):
     world = _validator_world()
     first = client.get(url)
-    _before, last_change = feeds.site_state()
+    _stamp, last_change, _extra = caching.site_stamp()
     DATA_CHANGES[change](world)
     response = client.get(url, headers={"If-None-Match": first["ETag"]})
     assert response.status_code == 200
     assert response["ETag"] != first["ETag"]
-    # Last-Modified moves too, deletes included (through the history tables).
-    assert feeds.site_state()[1] > last_change
+    # Last-Modified moves too, deletes included (the change stamp moves on every write).
+    assert caching.site_stamp()[1] > last_change
 
 
 @pytest.mark.parametrize(
@@ -526,21 +527,81 @@ def test_feed_of_unknown_series_or_meeting_is_404_without_rendering(client, monk
     assert client.get("/feeds/meetings/nope.ics").status_code == 404
 
 
-def test_edit_reads_full_rows_of_the_edited_event_only(client, monkeypatch):
-    sessions = SessionFactory.create_batch(5)
-    MeetingFactory()
-    client.get("/feeds/all.ics")
+def _sessions_in_months(months):
+    """A meeting and a session in each of `months` of 2030."""
+    sessions = []
+    for month in months:
+        day = dt.date(2030, month, 10)
+        sessions.append(SessionFactory(meeting=MeetingFactory(start_date=day, end_date=day), starts_on=day))
+    return sessions
+
+
+def _record_month_reads(monkeypatch):
     read = []
-    real = feeds._full_rows
-    monkeypatch.setattr(feeds, "_full_rows", lambda qs, fields, ids: read.append(sorted(ids)) or real(qs, fields, ids))
-    sessions[3].title = "Edited"
-    sessions[3].save()
+    real = feeds.month_rows_loader
+
+    def recording(sessions, meetings):
+        load = real(sessions, meetings)
+        return lambda months: read.append(months) or load(months)
+
+    monkeypatch.setattr(feeds, "month_rows_loader", recording)
+    return read
+
+
+def test_edit_reads_full_rows_of_the_edited_month_only(client, monkeypatch):
+    sessions = _sessions_in_months([1, 3, 5, 7])
+    MeetingFactory(start_date=dt.date(2030, 9, 1), end_date=dt.date(2030, 9, 1))
+    client.get("/feeds/all.ics")
+    read = _record_month_reads(monkeypatch)
+    sessions[1].title = "Edited"
+    sessions[1].save()
     assert "Edited" in client.get("/feeds/all.ics").content.decode()
-    assert read == [[sessions[3].pk], []]
+    assert read == [[203003]]
 
 
-def test_feed_from_key_rows_has_the_bytes_of_the_builder_on_full_rows(client):
-    # The view sorts and keys events by database-formatted text; the pure builder by Python values.
+def test_cold_feed_reads_all_rows_once(client, monkeypatch):
+    read = _record_month_reads(monkeypatch)
+    sessions = _sessions_in_months([1, 2, 3, 4])
+    text = client.get("/feeds/all.ics").content.decode()
+    assert [text.count(suid(session)) for session in sessions] == [1, 1, 1, 1]
+    assert read == [None]
+
+
+def test_one_edit_renders_the_events_of_its_month_only(client, monkeypatch):
+    sessions = _sessions_in_months([1, 2, 2, 4, 6])
+    client.get("/feeds/all.ics")
+    rendered = []
+    real = ical.session_event
+    monkeypatch.setattr(ical, "session_event", lambda row, *a: rendered.append(row["id"]) or real(row, *a))
+    sessions[2].title = "Edited"
+    sessions[2].save()
+    assert "Edited" in client.get("/feeds/all.ics").content.decode()
+    assert sorted(rendered) == [sessions[1].pk, sessions[2].pk]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: Session.objects.filter(pk=s.pk).delete(),
+        lambda s: (
+            Meeting.objects.filter(pk=s.meeting_id).update(start_date=dt.date(2030, 1, 11)),
+            Session.objects.filter(pk=s.pk).update(starts_on=dt.date(2030, 1, 11), updated=timezone.now()),
+        ),
+        lambda s: Session.objects.filter(pk=s.pk).update(access=Access.RESTRICTED, show_as_closed=True),
+        lambda s: SessionFactory(meeting=s.meeting, starts_on=s.starts_on, title="Added"),
+    ],
+    ids=["deleted", "moved to another month", "closed", "inserted beside"],
+)
+def test_month_digest_follows_deletes_moves_and_access(client, change):
+    sessions = _sessions_in_months([1, 3])
+    client.get("/feeds/all.ics")
+    change(sessions[1])
+    cached = client.get("/feeds/all.ics").content.decode()
+    cache.clear()
+    assert cached == client.get("/feeds/all.ics").content.decode()
+
+
+def test_feed_from_month_chunks_has_the_bytes_of_the_builder_on_full_rows(client):
     meeting = MeetingFactory(start_date=DAY, end_date=DAY + dt.timedelta(days=2))
     for day, hour, minute in [(2, 9, 0), (0, 14, 30), (0, 9, 0), (1, 22, 0), (0, 9, 30)]:
         start, end = timed(DAY + dt.timedelta(days=day), hour, minute, zone="Asia/Tokyo")
@@ -562,25 +623,6 @@ def test_feed_from_key_rows_has_the_bytes_of_the_builder_on_full_rows(client):
     )
     assert served.content.decode() == built
     assert len(uids(served)) == 7
-
-
-def test_cold_feed_past_the_id_list_limit_reads_all_rows_once(client, monkeypatch):
-    monkeypatch.setattr(feeds, "MAX_IN_LIST", 2)
-    sessions = SessionFactory.create_batch(4)
-    text = client.get("/feeds/all.ics").content.decode()
-    assert [text.count(suid(session)) for session in sessions] == [1, 1, 1, 1]
-
-
-def test_one_edit_renders_one_event(client, monkeypatch):
-    sessions = SessionFactory.create_batch(5)
-    client.get("/feeds/all.ics")
-    rendered = []
-    real = ical.session_event
-    monkeypatch.setattr(ical, "session_event", lambda row, *a: rendered.append(row["id"]) or real(row, *a))
-    sessions[2].title = "Edited"
-    sessions[2].save()
-    assert "Edited" in client.get("/feeds/all.ics").content.decode()
-    assert rendered == [sessions[2].pk]
 
 
 def _feed_queries(client, url):

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -65,6 +66,7 @@ def populate(count, *, series=None, summit=None):
 
 
 def count_queries(client, url):
+    cache.clear()  # the queries of rendering, not of a cached answer (tests/test_caching.py)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, (url, response.content[:500])
