@@ -2,9 +2,9 @@
 
 Each feed answers conditional requests from one primary-key read of the change
 stamp (`events.caching.site_stamp`), whatever the size of the calendar. To send a feed
-it reads a digest per month of events (one grouped query per table) and lets
-`events.ical` assemble the text from cached month chunks, reading full rows
-only for the months whose digest moved.
+it takes the digest of each month of events (computed once per change stamp for
+all feeds, see `month_digests`) and lets `events.ical` assemble the text from
+cached month chunks, reading full rows only for the months whose digest moved.
 """
 
 import dataclasses
@@ -17,8 +17,8 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Q, Sum, Value, When
+from django.db.models.functions import Cast, Substr
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -256,7 +256,7 @@ class FeedView(View):
         body, coding = caching.stored_body(
             "ical:feed:" + etag.strip('"'),
             caching.accepted_coding(request),
-            lambda: self.render(options, language, viewer, levels, base_url).encode(),
+            lambda: self.render(options, language, viewer, levels, base_url, stamp).encode(),
             timeout=settings.FEED_CACHE_MAX_AGE,
         )
         caching.set_body(response, body, coding)
@@ -267,78 +267,104 @@ class FeedView(View):
     def token_key(self):
         return ""
 
-    def render(self, options, language, viewer, levels, base_url):
+    # Large feeds are kept as month chunks reused across changes; small ones are read and written whole.
+    chunked = True
+
+    def render(self, options, language, viewer, levels, base_url, stamp):
         with translation.override(language):
             meta = with_record_date(self.get_meta(), levels=levels)
         session_scope, meeting_scope = self.get_scope()
-        sessions, meetings = feed_querysets(
-            viewer=viewer, private=self.private, options=options, session_scope=session_scope,
-            meeting_scope=meeting_scope,
-        )  # fmt: skip
+
+        def querysets(months=None):
+            scope = session_scope if months is None else session_scope & _month_ranges("starts_on", months)
+            sessions, _meetings = feed_querysets(
+                viewer=viewer, private=self.private, options=options, session_scope=scope, meeting_scope=meeting_scope
+            )
+            # A meeting is sessionless by all its sessions, so the meetings' read is never cut by month.
+            _sessions, meetings = feed_querysets(
+                viewer=viewer, private=self.private, options=options, session_scope=session_scope,
+                meeting_scope=meeting_scope if months is None else meeting_scope & _month_ranges("start_date", months),
+            )  # fmt: skip
+            return sessions, meetings
+
         ctx = ical.FeedContext(
             domain=settings.SITE_DOMAIN, base_url=base_url, language=language, private=self.private,
             per_day=options.per_day,
         )  # fmt: skip
-        digests, tzids = month_digests(sessions, meetings)
-        return ical.render_chunked_feed(
-            meta=meta, ctx=ctx, levels=levels, digests=digests, tzids=tzids,
-            rows=month_rows_loader(sessions, meetings), documents=documents_loader(sessions, meetings),
-        )  # fmt: skip
+        if not self.chunked:
+            sessions, meetings = querysets()
+            return ical.render_feed(
+                meta=meta, ctx=ctx, sessions=list(sessions.values(*ical.SESSION_FIELDS)),
+                meetings=list(meetings.values(*ical.MEETING_FIELDS)), levels=levels,
+                documents=documents_loader(sessions, meetings), use_cache=False,
+            )  # fmt: skip
+
+        def rows(months):
+            sessions, meetings = querysets(None if months is None or len(months) > MAX_MONTH_RANGES else months)
+            documents = documents_loader(sessions, meetings)
+            return list(sessions.values(*ical.SESSION_FIELDS)), list(meetings.values(*ical.MEETING_FIELDS)), documents
+
+        feed = repr((self.request.path, options.etag_part(), self.token_key()))
+        return ical.render_chunked_feed(meta=meta, ctx=ctx, levels=levels, digests=month_digests(stamp), feed=feed,
+                                        rows=rows)  # fmt: skip
 
 
 def _month(field):
-    return ExtractYear(field) * 100 + ExtractMonth(field)
+    return Substr(Cast(field, output_field=CharField()), 1, 7)
 
 
-def _undistinct(queryset):
-    # Filters across relations may make a queryset DISTINCT, which GROUP BY would not respect.
-    return queryset.model.objects.filter(pk__in=queryset.values("pk")) if queryset.query.distinct else queryset
+def _digest_of(value):
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:24]
 
 
-def month_digests(sessions, meetings):
-    """({month: digest}, time zones of timed sessions) from two grouped queries.
+def _id_if(condition):
+    return Sum(Case(When(condition, then=F("id")), default=Value(0)))
 
-    A month's digest moves with any insert, delete or edit of its events: edits
-    move `updated` (document and venue changes touch the meetings and sessions
-    showing them; series edits move the series' own `updated`), inserts and
-    deletes the counts and id sums, and an event moving to another month both.
+
+def month_digests(stamp):
+    """{month ("yyyy-mm"): digest} of every month with sessions or meetings, the same for every feed.
+
+    Computed once per change stamp (and kept under it) from three grouped queries
+    over whole tables, so every feed after a change shares them. A month's digest
+    moves with any insert, delete or edit of its sessions and meetings: edits move
+    `updated` (document and venue changes touch the meetings and sessions showing
+    them) and the revisions, inserts and deletes the counts and id sums, access and
+    "show as closed" changes their own sums, a meeting gaining or losing sessions
+    the session sums of its month, and any series edit every month. Who attends
+    what is not followed here: delegation feeds are not chunked.
     """
+    key = f"ical:digests:{ical.CODE_VERSION}:{stamp[0]}.{stamp[1]}"
+    digests = cache.get(key)
+    if digests is not None:
+        return digests
+    public = Q(access=Access.PUBLIC)
     session_groups = (
-        _undistinct(sessions).order_by()
-        .annotate(month=_month("starts_on"), tz=Case(
-            When(start__isnull=False, then=Coalesce("venue__timezone", "meeting__timezone")), default=Value("")
-        ))
-        .values("month", "tz")
+        Session.objects.order_by().annotate(month=_month("starts_on")).values("month")
         .annotate(n=Count("id"), ids=Sum("id"), revisions=Sum(F("revision") + F("meeting__revision")),
-                  closed=Sum(Case(When(access=Access.RESTRICTED, then=1), default=0)),
-                  updated=Max("updated"), meeting_updated=Max("meeting__updated"),
-                  series_updated=Max("meeting__series__updated"))
+                  updated=Max("updated"), meeting_updated=Max("meeting__updated"), public=_id_if(public),
+                  closed=_id_if(Q(show_as_closed=True)), meeting_access=_id_if(Q(meeting__access=Access.PUBLIC)))
     )  # fmt: skip
     meeting_groups = (
-        _undistinct(meetings).order_by()
-        .annotate(month=_month("start_date"))
-        .values("month")
+        Meeting.objects.order_by().annotate(month=_month("start_date")).values("month")
         .annotate(n=Count("id"), ids=Sum("id"), revisions=Sum("revision"), updated=Max("updated"),
-                  series_updated=Max("series__updated"))
+                  public=_id_if(public), session_count=Count("sessions"), session_ids=Sum("sessions__id"),
+                  session_updated=Max("sessions__updated"),
+                  session_public=Sum(Case(When(sessions__access=Access.PUBLIC, then=F("sessions__id")), default=0)))
     )  # fmt: skip
-    parts, tzids = {}, set()
-    for group in session_groups:
-        parts.setdefault(group.pop("month"), []).append(("s", *sorted(group.items())))
-        if group["tz"]:
-            tzids.add(group["tz"])
-    for group in meeting_groups:
-        parts.setdefault(group.pop("month"), []).append(("m", *sorted(group.items())))
-    digests = {
-        month: hashlib.sha256(repr(sorted(values, key=repr)).encode()).hexdigest()[:24]
-        for month, values in parts.items()
-    }
-    return digests, tzids
+    series = Series.objects.aggregate(n=Count("id"), ids=Sum("id"), updated=Max("updated"))
+    parts = {}
+    for kind, groups in (("s", session_groups), ("m", meeting_groups)):
+        for group in groups:
+            parts.setdefault(group.pop("month"), []).append((kind, sorted(group.items())))
+    digests = {month: _digest_of((sorted(values), series)) for month, values in parts.items()}
+    cache.set(key, digests, timeout=ical.PIECE_TIMEOUT)
+    return digests
 
 
 def _month_ranges(field, months):
     ranges = Q()
     for month in months:
-        year, number = divmod(month, 100)
+        year, number = map(int, month.split("-"))
         first = dt.date(year, number, 1)
         following = dt.date(year + number // 12, number % 12 + 1, 1)
         ranges |= Q(**{f"{field}__gte": first, f"{field}__lt": following})
@@ -347,20 +373,6 @@ def _month_ranges(field, months):
 
 # Above this many changed months, one read of every row is cheaper than a long OR of ranges.
 MAX_MONTH_RANGES = 24
-
-
-def month_rows_loader(sessions, meetings):
-    """Full rows of some months (all with None) in one read of each table."""
-
-    def load(months):
-        if months is not None and len(months) <= MAX_MONTH_RANGES:
-            sessions_read = sessions.filter(_month_ranges("starts_on", months))
-            meetings_read = meetings.filter(_month_ranges("start_date", months))
-        else:
-            sessions_read, meetings_read = sessions, meetings
-        return list(sessions_read.values(*ical.SESSION_FIELDS)), list(meetings_read.values(*ical.MEETING_FIELDS))
-
-    return load
 
 
 class AllFeed(FeedView):
@@ -387,6 +399,7 @@ class SeriesFeed(FeedView):
 
 class MeetingFeed(FeedView):
     not_found_message = gettext_lazy("No such meeting.")
+    chunked = False  # a meeting and its related meetings: a handful of events
 
     def get_scope(self):
         slug = self.kwargs["slug"]
@@ -406,6 +419,7 @@ class MeetingFeed(FeedView):
 
 
 class DelegationFeed(FeedView):
+    chunked = False  # who attends what is not in the month digests
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.code = kwargs["country"].upper()

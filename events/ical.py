@@ -577,43 +577,37 @@ def _piece_entry(kind, row, ctx, levels):
 #
 # A feed is kept as one cached chunk of text per month of events, filed under
 # a digest of that month's rows (counts, id and revision sums, latest change
-# times) that the database computes in one grouped query. After an edit only
-# the edited month is read and written again; the rest travel from the cache
-# in a few large blocks.
+# times) that the database computes in grouped queries once per change. After
+# an edit only the edited month is read and written again; the rest travel
+# from the cache in a few large blocks.
 
 # Chunks travel in blocks of this many keys (a month is ~50 kB at 20,000 sessions):
 # one 13 MB round trip could outlast a short cache socket timeout.
 CHUNK_BLOCK = 48
 
 
-def chunk_variant(ctx, levels):
-    """What, besides the rows, decides a chunk's text: language, per_day, private, base URL, viewer levels."""
-    return hashlib.sha256(
-        repr((ctx.language, ctx.per_day, ctx.private, ctx.base_url, ctx.domain, sorted(levels))).encode()
-    ).hexdigest()[:16]
-
-
-def chunk_key(variant, month, digest):
-    return f"ical:chunk:{CODE_VERSION}:{variant}:{month}:{digest}"
+def chunk_key(ctx, levels, feed, month, digest):
+    """A month's chunk: the feed (address, filters, scope), its reader, the month and the month's digest."""
+    variant = repr((feed, ctx.language, ctx.per_day, ctx.private, ctx.base_url, ctx.domain, sorted(levels)))
+    return f"ical:chunk:{CODE_VERSION}:{hashlib.sha256(variant.encode()).hexdigest()[:24]}:{month}:{digest}"
 
 
 def _row_month(kind, row):
     day = row["starts_on"] if kind == "s" else row["start_date"]
-    return day.year * 100 + day.month
+    return f"{day.year:04d}-{day.month:02d}"
 
 
-def render_chunked_feed(*, meta, ctx, levels, digests, tzids, rows, documents=None):
-    """The whole feed as text, from cached month chunks; only months whose digest changed are read and rendered.
+def render_chunked_feed(*, meta, ctx, levels, digests, feed, rows):
+    """The whole feed as text, from cached month chunks; only months whose digest moved are read and rendered.
 
-    digests: {month (yyyymm): digest text} of every month with events in the feed.
-    tzids: the zones of the feed's timed sessions (for VTIMEZONEs).
-    rows: a callable taking a list of months (or None for all) and returning the full
-        rows (sessions, meetings) of those months; called at most once.
-    documents: as for `render_feed`, called at most once.
+    digests: {month ("yyyy-mm"): digest} of every month with events anywhere (see feeds.month_digests).
+    feed: text naming the feed (address, filters, scope): chunks of different feeds never mix.
+    rows: a callable taking a list of months (or None for all) and returning the full rows
+        (sessions, meetings) of those months and a documents loader; called at most once.
+    A chunk is kept as (text, the time zones its timed sessions use).
     """
-    variant = chunk_variant(ctx, levels)
     months = sorted(digests)
-    keys = {month: chunk_key(variant, month, digests[month]) for month in months}
+    keys = {month: chunk_key(ctx, levels, feed, month, digests[month]) for month in months}
     ordered = [keys[month] for month in months]
     found = {}
     for start in range(0, len(ordered), CHUNK_BLOCK):
@@ -621,18 +615,19 @@ def render_chunked_feed(*, meta, ctx, levels, digests, tzids, rows, documents=No
     missing = [month for month in months if keys[month] not in found]
     if missing:
         wanted = set(missing)
-        session_rows, meeting_rows = rows(None if len(missing) == len(months) else missing)
-        items = [("s", row) for row in session_rows] + [("m", row) for row in meeting_rows]
+        session_rows, meeting_rows, documents = rows(None if len(missing) == len(months) else missing)
         by_month = {}
-        for kind, row in items:
-            month = _row_month(kind, row)
-            if month in wanted:
-                by_month.setdefault(month, []).append((kind, row))
-        texts = _render_items([item for month in by_month.values() for item in month], ctx, levels, documents)
+        for kind, row_list in (("s", session_rows), ("m", meeting_rows)):
+            for row in row_list:
+                month = _row_month(kind, row)
+                if month in wanted:
+                    by_month.setdefault(month, []).append((kind, row))
+        texts = _render_items([item for items in by_month.values() for item in items], ctx, levels, documents)
         fresh = {}
         for month in missing:
-            chunk = "".join(texts[(kind, row["id"])] for kind, row in sorted(by_month.get(month, []), key=_sort_key))
-            found[keys[month]] = fresh[keys[month]] = chunk
+            items = sorted(by_month.get(month, []), key=_sort_key)
+            zones = frozenset(session_tzid(row) for kind, row in items if kind == "s" and row["start"] is not None)
+            found[keys[month]] = fresh[keys[month]] = ("".join(texts[(kind, row["id"])] for kind, row in items), zones)
         block = {}
         for key, chunk in fresh.items():
             block[key] = chunk
@@ -641,9 +636,11 @@ def render_chunked_feed(*, meta, ctx, levels, digests, tzids, rows, documents=No
                 block = {}
         if block:
             cache.set_many(block, timeout=PIECE_TIMEOUT)
+    chunks = [found[key] for key in ordered]
+    zones = sorted(set().union(*(chunk[1] for chunk in chunks)) - {"UTC"}) if chunks else []
     parts = [calendar_header(meta)]
-    parts.extend(vtimezone(tzid) for tzid in sorted(set(tzids) - {"UTC", None, ""}))
-    parts.extend(found[key] for key in ordered)
+    parts.extend(vtimezone(tzid) for tzid in zones)
+    parts.extend(chunk[0] for chunk in chunks)
     parts.append("END:VCALENDAR" + CRLF)
     return "".join(parts)
 

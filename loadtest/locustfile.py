@@ -1,75 +1,86 @@
-"""The load mix for `make load`: feeds (half of them conditional), list pages and API calls.
+"""The load mix for `make load`, and the floor it is compared with.
 
-Public meeting and series slugs come from LOAD_TARGETS (a JSON file written by run.py).
-Every request says it came through the TLS proxy, as production settings expect.
+- `Floor`: conditional GETs of /__floor__/ (a bare Django view answering 304), as fast as answered.
+- `Subscriber`: the realistic mix, 90% conditional feed GETs (calendar apps polling with the
+  ETag they hold) and 10% pages and API lists, paced at LOAD_RATE requests/s in all.
+
+Targets and the feeds' ETags come from LOAD_TARGETS (a JSON file written by run.py after
+priming). Every request says it came through the TLS proxy, as production settings expect.
 """
 
 import json
 import os
 import random
 
-from locust import HttpUser, between, task
+from locust import FastHttpUser, constant, constant_throughput, task
 
 TARGETS = json.loads(open(os.environ["LOAD_TARGETS"]).read())  # noqa: SIM115
-PROXY = {"X-Forwarded-Proto": "https"}
+PROXY = {"X-Forwarded-Proto": "https", "Accept-Encoding": "gzip, br"}
+USERS = int(os.environ.get("LOAD_USERS", "10"))
+RATE = float(os.environ.get("LOAD_RATE", "100"))
 
 
-class Subscriber(HttpUser):
-    wait_time = between(0.05, 0.2)
+class Floor(FastHttpUser):
+    wait_time = constant(0)
 
-    def on_start(self):
-        self.etags = {}
-
-    def feed(self, url, name):
-        headers = dict(PROXY)
-        if url in self.etags and random.random() < 0.5:
-            headers["If-None-Match"] = self.etags[url]
-            name += " (conditional)"
-        with self.client.get(url, headers=headers, name=name, catch_response=True) as response:
-            if response.status_code in (200, 304):
-                self.etags[url] = response.headers.get("ETag", self.etags.get(url))
+    @task
+    def not_modified(self):
+        headers = {**PROXY, "If-None-Match": '"floor"'}
+        with self.client.get("/__floor__/", headers=headers, name="floor 304", catch_response=True) as response:
+            if response.status_code == 304:
                 response.success()
             else:
                 response.failure(f"{response.status_code}")
 
-    @task(3)
+
+class Subscriber(FastHttpUser):
+    wait_time = constant_throughput(RATE / USERS)
+
+    def conditional(self, url, name):
+        headers = {**PROXY, "If-None-Match": TARGETS["etags"][url]}
+        with self.client.get(url, headers=headers, name=name, catch_response=True) as response:
+            if response.status_code == 304:
+                response.success()
+            else:
+                response.failure(f"{response.status_code}, expected 304")
+
+    def page(self, url, name):
+        with self.client.get(url, headers=PROXY, name=name, catch_response=True) as response:
+            if response.status_code == 200:
+                response.success()
+            else:
+                response.failure(f"{response.status_code}")
+
+    # 90 of every 100 requests: feeds polled with the ETag the calendar app holds.
+    @task(60)
     def meeting_feed(self):
-        self.feed(f"/feeds/meetings/{random.choice(TARGETS['meetings'])}.ics", "/feeds/meetings/[slug].ics")
+        self.conditional(random.choice(TARGETS["meeting_feeds"]), "feed: meeting (conditional)")
 
-    @task(2)
+    @task(25)
     def series_feed(self):
-        self.feed(f"/feeds/series/{random.choice(TARGETS['series'])}.ics", "/feeds/series/[slug].ics")
+        self.conditional(random.choice(TARGETS["series_feeds"]), "feed: series (conditional)")
 
-    @task(1)
+    @task(5)
     def all_feed(self):
-        self.feed("/feeds/all.ics", "/feeds/all.ics")
+        self.conditional("/feeds/all.ics", "feed: all (conditional)")
 
-    @task(2)
+    # 10 of every 100: pages and API lists as visitors read them.
+    @task(3)
     def meeting_list(self):
-        page = random.randint(1, 20)
-        self.client.get(f"/meetings/?page={page}", headers=PROXY, name="/meetings/?page=[n]")
+        self.page(f"/meetings/?page={random.randint(1, 5)}", "/meetings/?page=[n]")
 
-    @task(2)
+    @task(3)
     def meeting_detail(self):
-        self.client.get(f"/meetings/{random.choice(TARGETS['meetings'])}/", headers=PROXY, name="/meetings/[slug]/")
-
-    @task(1)
-    def series_list_filtered(self):
-        series = random.choice(TARGETS["series"])
-        self.client.get(f"/meetings/?series={series}", headers=PROXY, name="/meetings/?series=[slug]")
+        self.page(f"/meetings/{random.choice(TARGETS['pages'])}/", "/meetings/[slug]/")
 
     @task(2)
     def api_sessions(self):
-        year = random.randint(2001, 2024)
-        self.client.get(
-            f"/api/v1/sessions/?from={year}-01-01&to={year}-06-30", headers=PROXY, name="/api/v1/sessions/?from&to"
-        )
-
-    @task(2)
-    def api_meeting(self):
-        slug = random.choice(TARGETS["meetings"])
-        self.client.get(f"/api/v1/meetings/{slug}/", headers=PROXY, name="/api/v1/meetings/[slug]/")
+        self.page(f"/api/v1/sessions/?from={random.randint(2001, 2010)}-01-01&to=2030-12-31", "/api/v1/sessions/")
 
     @task(1)
     def api_meetings(self):
-        self.client.get("/api/v1/meetings/?page_size=50", headers=PROXY, name="/api/v1/meetings/")
+        self.page("/api/v1/meetings/?page_size=50", "/api/v1/meetings/")
+
+    @task(1)
+    def series_list(self):
+        self.page("/series/", "/series/")

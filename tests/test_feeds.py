@@ -538,13 +538,12 @@ def _sessions_in_months(months):
 
 def _record_month_reads(monkeypatch):
     read = []
-    real = feeds.month_rows_loader
+    real = ical.render_chunked_feed
 
-    def recording(sessions, meetings):
-        load = real(sessions, meetings)
-        return lambda months: read.append(months) or load(months)
+    def recording(*, rows, **kwargs):
+        return real(rows=lambda months: read.append(months) or rows(months), **kwargs)
 
-    monkeypatch.setattr(feeds, "month_rows_loader", recording)
+    monkeypatch.setattr(ical, "render_chunked_feed", recording)
     return read
 
 
@@ -556,7 +555,7 @@ def test_edit_reads_full_rows_of_the_edited_month_only(client, monkeypatch):
     sessions[1].title = "Edited"
     sessions[1].save()
     assert "Edited" in client.get("/feeds/all.ics").content.decode()
-    assert read == [[203003]]
+    assert read == [["2030-03"]]
 
 
 def test_cold_feed_reads_all_rows_once(client, monkeypatch):
