@@ -11,6 +11,8 @@ calendar header and the VTIMEZONE components are built with icalendar. The
 interop tests check the result with icalendar, ical.js and libical.
 """
 
+import contextlib
+import contextvars
 import dataclasses
 import datetime as dt
 import functools
@@ -22,7 +24,7 @@ import icalendar
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -106,8 +108,23 @@ def _translated(language, message):
     return gettext(message)
 
 
+# The language of the events being written, set once per feed (see `_writing`): asking Django
+# for the active language once per message was a sixth of a cold feed's time.
+_language = contextvars.ContextVar("ical_language", default=None)
+
+
+@contextlib.contextmanager
+def _writing(language):
+    token = _language.set(language)
+    try:
+        with translation.override(language):
+            yield
+    finally:
+        _language.reset(token)
+
+
 def _(message):
-    return _translated(translation.get_language(), message)
+    return _translated(_language.get() or translation.get_language(), message)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -117,7 +134,7 @@ def _choice_label(language, choices, value):
 
 def label(choices, value):
     """The display name of a choice in the active language."""
-    return _choice_label(translation.get_language(), choices, value)
+    return _choice_label(_language.get() or translation.get_language(), choices, value)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,24 +180,29 @@ def fold(line):
         if len(line) <= 75:
             return line + CRLF
         return "\r\n ".join([line[:75], *(line[n : n + 74] for n in range(75, len(line), 74))]) + CRLF
-    if len(line.encode()) <= 75:
+    data = line.encode()
+    if len(data) <= 75:
         return line + CRLF
-    parts, current, size, limit = [], [], 0, 75
-    for char in line:
-        width = len(char.encode())
-        if size + width > limit:
-            parts.append("".join(current))
-            # Continuation lines start with a space, which counts towards the 75.
-            current, size, limit = [], 0, 74
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts) + CRLF
+    # Cut at the last character boundary within the limit: UTF-8 continuation bytes are 0b10xxxxxx.
+    parts, start, limit = [], 0, 75
+    while len(data) - start > limit:
+        end = start + limit
+        while data[end] & 0xC0 == 0x80:
+            end -= 1
+        parts.append(data[start:end])
+        # Continuation lines start with a space, which counts towards the 75.
+        start, limit = end, 74
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode() + CRLF
 
 
 def prop(name, value, **params):
-    head = name + "".join(f";{key.replace('_', '-')}={val}" for key, val in params.items())
-    return fold(f"{head}:{value}")
+    if params:
+        name += "".join(f";{key.replace('_', '-')}={val}" for key, val in params.items())
+    line = f"{name}:{value}"
+    if len(line) <= 75 and line.isascii():  # most lines: no folding to do
+        return line + CRLF
+    return fold(line)
 
 
 def utc_stamp(moment):
@@ -275,7 +297,16 @@ def is_closed_stub(row, levels):
 
 
 def _meeting_url(ctx, slug):
-    return ctx.base_url + reverse("events:meeting_detail", kwargs={"slug": slug})
+    return ctx.base_url + _meeting_path(get_script_prefix()).replace(_SLUG, slug)
+
+
+_SLUG = "slug-placeholder"
+
+
+@functools.cache
+def _meeting_path(_script_prefix):
+    # Reversing a URL per event was a seventh of a cold feed's time: reverse once, fill in the slug.
+    return reverse("events:meeting_detail", kwargs={"slug": _SLUG})
 
 
 def _document_link(doc, ctx):
@@ -656,7 +687,7 @@ def _render_items(items, ctx, levels, documents):
         else:
             docs_by_meeting.setdefault(doc["meeting_id"], []).append(doc)
     texts = {}
-    with translation.override(ctx.language):
+    with _writing(ctx.language):
         for kind, row in items:
             if kind == "m":
                 text = meeting_events(row, ctx, docs_by_meeting.get(row["id"], ()))
@@ -709,7 +740,7 @@ def render_feed(*, meta, ctx, sessions, meetings, levels, documents=None, rows=N
             else:
                 docs_by_meeting.setdefault(doc["meeting_id"], []).append(doc)
         fresh, texts = {}, {}
-        with translation.override(ctx.language):
+        with _writing(ctx.language):
             for key, kind, variant, key_row in missing:
                 row = full.get((kind, key_row["id"]))
                 if row is None:
