@@ -279,3 +279,25 @@ def test_feed_description_says_as_of_when_the_record_was_checked(client):
     MeetingFactory(source_checked=dt.date(2025, 1, 1))
     body = client.get("/feeds/all.ics").content.decode().replace("\r\n ", "")
     assert "DESCRIPTION:ASEAN meetings and their sessions\\, from ASCN Events.\\nRecord as of 2026-11-30." in body
+
+
+def test_load_seed_corrects_rows_of_an_earlier_seed_only_while_unedited(db):
+    # A database seeded before the 2018 documents were corrected: statuses "planned", no sources.
+    call_command("loaddata", "fixtures/seed.json", verbosity=0)
+    documents = OutcomeDocument.objects.filter(meeting__slug="32nd-asean-summit-2018")
+    documents.update(status="planned", adopted_on=None, source_url="", source_note="")  # keeps the seed's stamp
+    Meeting.objects.filter(slug="32nd-asean-summit-2018").update(source_url="")
+    Meeting.objects.filter(parent__slug="32nd-asean-summit-2018").update(source_url="", source_checked=None)
+    edited = documents.get(kind="statement")  # saving a document also stamps its meeting: that counts as edited
+    edited.summary = "Edited by staff"
+    edited.save()
+    call_command("load_seed", "--no-record", stdout=io.StringIO())
+    assert sorted(documents.values_list("kind", "status", "adopted_on")) == [
+        ("concept_note", "adopted", dt.date(2018, 4, 28)),
+        ("statement", "planned", None),
+        ("vision", "adopted", dt.date(2018, 4, 28)),
+    ]
+    som = Meeting.objects.get(slug="som-32nd-asean-summit-2018")
+    assert (som.source_checked, som.revision) == (dt.date(2026, 11, 30), 2)
+    assert som.source_url.startswith("https://en.vietnamplus.vn/")
+    assert Meeting.objects.get(slug="32nd-asean-summit-2018").source_url == ""  # stamped by the edit above

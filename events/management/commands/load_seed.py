@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from events.models import Meeting
-from events.record import RECORD_DIR, RecordError, load_record
+from events.record import RECORD_DIR, RecordError, load_record, refresh_unedited_seed_rows
 
 
 class Command(BaseCommand):
@@ -23,6 +23,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             if Meeting.objects.exists() and not force:
                 self.stdout.write("The database already has meetings; seed fixtures not loaded (use --force).")
+                if refreshed := refresh_unedited_seed_rows():
+                    self.stdout.write(f"Brought {refreshed} rows from an earlier seed.json up to date (never edited).")
             else:
                 call_command("loaddata", "fixtures/seed.json", verbosity=options["verbosity"])
             if no_record:
