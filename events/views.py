@@ -19,7 +19,7 @@ from django_filters.views import FilterView
 
 from . import schedule
 from .filters import EARLIEST, LATEST, DocumentFilter, MeetingFilter
-from .models import Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session
+from .models import Chairmanship, Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session
 from .text import printable
 
 CHANGES_DEFAULT_DAYS = 30
@@ -122,6 +122,14 @@ class SeriesListView(ListView):
     def get_queryset(self):
         visible = Meeting.objects.visible_to(self.request.user)
         return Series.objects.annotate(meeting_count=Count("meetings", filter=Q(meetings__in=visible)))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        chairs = defaultdict(list)
+        for chair in Chairmanship.objects.order_by("body", "-year"):
+            chairs[chair.get_body_display()].append(chair)
+        context["chairs"] = sorted(chairs.items())
+        return context
 
 
 class SeriesDetailView(DetailView):

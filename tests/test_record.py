@@ -301,3 +301,16 @@ def test_load_seed_corrects_rows_of_an_earlier_seed_only_while_unedited(db):
     assert (som.source_checked, som.revision) == (dt.date(2026, 11, 30), 2)
     assert som.source_url.startswith("https://en.vietnamplus.vn/")
     assert Meeting.objects.get(slug="32nd-asean-summit-2018").source_url == ""  # stamped by the edit above
+
+
+def test_series_list_shows_chairs_by_year_with_their_sources(client):
+    Chairmanship.objects.create(body="asean", year=2026, country="PH", note="Theme: Navigating Our Future, Together",
+                                source_url="https://example.org/ph")  # fmt: skip
+    Chairmanship.objects.create(body="ascn", year=2025, country="MY")
+    body = client.get("/series/").content.decode()
+    rows = re.findall(r'<tr id="chair-(\w+)-(\d+)"><th scope="row">\d+</th><td>(.*?)</td><td>(.*?)</td>', body)
+    assert rows == [
+        ("asean", "2026", "Philippines", 'Theme: Navigating Our Future, Together <a href="https://example.org/ph" '
+         'rel="external">Source</a>'),
+        ("ascn", "2025", "Malaysia", ""),
+    ]  # fmt: skip
