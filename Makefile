@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := ascn_events.settings
 
-.PHONY: run test test-sqlite test-postgres install deps-system lint migrate fixtures messages bench load clean
+.PHONY: run test test-sqlite test-postgres install deps-system lint migrate fixtures messages bench bench-alerts load clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,3 +64,11 @@ bench: install
 # LOAD_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ascn_load) is dropped and re-seeded.
 load: install
 	$(PY) loadtest/run.py
+
+# Change alerts (issue 16): one change to a series with 1,000 and 10,000 followers, delivered into a
+# local SMTP sink; prints deliveries/s and change-to-last-delivery time. Scratch database, dropped first.
+ALERTS_BENCH_DATABASE_URL ?= sqlite:////tmp/ascn-bench-alerts.sqlite3
+bench-alerts: install
+	$(PY) loadtest/fresh_db.py $(ALERTS_BENCH_DATABASE_URL)
+	DATABASE_URL=$(ALERTS_BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(ALERTS_BENCH_DATABASE_URL) $(PY) manage.py bench_alerts --followers 1000 10000

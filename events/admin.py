@@ -404,3 +404,6 @@ class FeedTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset.filter(revoked_at__isnull=True):
             token.revoke()
+
+# Change alerts (issue 16): follows, alerts and the webhook delivery log.
+from . import admin_alerts  # noqa: E402, F401

@@ -1,4 +1,8 @@
+import os
+import sys
+
 from django.apps import AppConfig
+from django.conf import settings
 from django.db import connections
 from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
@@ -32,3 +36,9 @@ class EventsConfig(AppConfig):
         pre_migrate.connect(_drop_triggers, sender=self, dispatch_uid="events_drop_triggers")
         post_migrate.connect(_create_triggers, sender=self, dispatch_uid="events_create_triggers")
         post_migrate.connect(_create_missing_roles, sender=self, dispatch_uid="events_create_missing_roles")
+        from . import alerts  # noqa: F401 - connects the change capture
+
+        # `make run`: runserver's serving process (not the autoreloader's parent) also works the task queue.
+        serving = "runserver" in sys.argv and (os.environ.get("RUN_MAIN") == "true" or "--noreload" in sys.argv)
+        if settings.ALERTS_EMBEDDED_WORKER and serving:
+            alerts.start_embedded_worker()

@@ -155,6 +155,12 @@ class Follow(models.Model):
         return "query"
 
     @property
+    def kind_label(self):
+        return {"meeting": _("meeting"), "series": _("series"), "delegation": _("delegation"), "query": _("filter")}[
+            self.kind
+        ]
+
+    @property
     def target_label(self):
         if self.meeting_id:
             return self.meeting.localized_title
@@ -310,7 +316,7 @@ def resolve_target(*, user, meeting="", series="", delegation="", query=""):
                                               ("query", query)) if value not in (None, "")}  # fmt: skip
     if len(given) != 1:
         raise ValidationError(_("Give exactly one of meeting, series, delegation or query."))
-    (kind, value), = given.items()
+    ((kind, value),) = given.items()
     if not isinstance(value, str) or "\x00" in value or len(value) > MAX_QUERY_LENGTH:
         raise ValidationError({kind: _("Give text of at most %(max)d characters.") % {"max": MAX_QUERY_LENGTH}})
     if kind == "meeting":

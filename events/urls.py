@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import api, feeds, views
+from . import api, feeds, follow_views, views
 
 app_name = "events"
 
@@ -17,6 +17,10 @@ urlpatterns = [
     path("delegations/<str:country>/", views.DelegationDetailView.as_view(), name="delegation_detail"),
     path("changes/", views.ChangesView.as_view(), name="changes"),
     path("changes/feed/", views.ChangesFeed(), name="changes_feed"),
+    path("follows/", follow_views.FollowsView.as_view(), name="follows"),
+    path("follows/<int:pk>/", follow_views.FollowUpdateView.as_view(), name="follow_update"),
+    path("follows/settings/", follow_views.AlertProfileView.as_view(), name="alert_profile"),
+    path("alerts/unsubscribe/<str:token>/", follow_views.UnsubscribeView.as_view(), name="unsubscribe"),
     path("feeds/", include(feeds.urlpatterns)),
     path("api/", include(api.urlpatterns)),
 ]

@@ -90,3 +90,121 @@ def unchanged(db):
     before = snapshot()
     yield meeting
     assert snapshot() == before
+
+
+# --- Change alerts (issue 16): a real SMTP server, a webhook receiver and the task queue, in this process ---
+
+
+class _SmtpSink:
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+    @property
+    def messages(self):
+        import email
+        import email.policy
+
+        return [email.message_from_bytes(e.content, policy=email.policy.default) for e in self.envelopes]
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """An aiosmtpd server on a free local port, with Django's SMTP backend pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    sink = _SmtpSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    sink.controller = controller
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def webhook_receiver(settings):
+    """A local HTTP endpoint recording (headers, raw body); `status` sets its answer."""
+    import http.server
+    import threading
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            state.requests.append((self.headers, body))
+            self.send_response(state.status)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    class State:
+        requests = []
+        status = 200
+
+    state = State()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.ALERT_WEBHOOKS_ALLOW_LOCAL = True
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def run_tasks(db):
+    """Run every ready task as a django-tasks database worker would; `later` also runs tasks due that much later.
+
+    A task that fails fails the test, with its traceback.
+    """
+
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
+        max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
+    )  # fmt: skip
+
+    def run(later=None):
+        if later is not None:
+            # As if `later` had passed: every due time moves that much closer.
+            from django.db.models import F
+            from django_tasks_db.models import get_date_max
+
+            from events.models import Alert, AlertProfile, WebhookDelivery
+
+            DBTaskResult.objects.filter(status="READY").exclude(run_after=get_date_max()).update(
+                run_after=F("run_after") - later
+            )
+            for model in (Alert, WebhookDelivery):
+                model.objects.filter(next_attempt_at__isnull=False).update(next_attempt_at=F("next_attempt_at") - later)
+            AlertProfile.objects.filter(digest_due__isnull=False).update(digest_due=F("digest_due") - later)
+        ran = 0
+        while (result := DBTaskResult.objects.ready().first()) is not None:
+            result.claim(worker.worker_id)
+            worker.run_task(result)
+            ran += 1
+            assert ran < 10_000, "tasks keep enqueueing themselves"
+        failed = DBTaskResult.objects.filter(status="FAILED")
+        assert not failed.exists(), [f.traceback for f in failed]
+        return ran
+
+    return run
