@@ -317,3 +317,12 @@ def test_series_list_shows_chairs_by_year_with_their_sources(client):
          'rel="external">Source</a>'),
         ("ascn", "2025", "Malaysia", ""),
     ]  # fmt: skip
+
+
+def test_record_meetings_sheet_has_the_admin_export_columns():
+    # A clerk can export meetings from the admin, edit, and add rows to the record in the same shape.
+    from events.resources import MeetingResource
+
+    with (RECORD_DIR / "meetings.csv").open(encoding="utf-8", newline="") as sheet:
+        header = next(csv.reader(sheet))
+    assert header == MeetingResource().get_export_headers()
