@@ -14,8 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import access
 from .admin_ics import ics_import_urls
 from .forms import (
+    DelegationAdminForm,
     DocumentAdminForm,
     MeetingAdminForm,
     RevisionCheckedForm,
@@ -44,12 +46,71 @@ from .timezones import zone_label
 VENUE_ZONE_JS = "admin/events/venue_zone.js"
 
 
+class PolicyAdminMixin:
+    """Every admin door of a levelled model asks events.access: rows listed, objects opened, changed or
+    deleted, the `access` choices, foreign-key choices (and so autocomplete) and the history shown."""
+
+    policy_fk_models = {"meeting", "parent", "session"}
+
+    def get_queryset(self, request):
+        return access.visible(super().get_queryset(request), request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and (obj is None or access.can_view(request.user, obj))
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or access.can_change(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or access.can_delete(request.user, obj))
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return form.for_user(request.user) if hasattr(form, "for_user") else form
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.policy_fk_models and db_field.related_model in {Meeting, Session}:
+            kwargs["queryset"] = access.visible(db_field.related_model.objects.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Autocomplete starts from get_queryset too; this keeps a search over related fields inside the policy.
+        queryset, distinct = super().get_search_results(request, queryset, search_term)
+        return access.visible(queryset, request.user), distinct
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        records = super().get_history_queryset(request, history_manager, pk_name, object_id)
+        return access.visible_history(records, request.user)
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        # A changed parent or meeting is shown by id: its title may be one the reader must not see.
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs=False)
+
+
+class PolicyInlineMixin:
+    """Inline rows of a levelled model: only those the user may see, and the form asks the policy."""
+
+    def get_queryset(self, request):
+        return access.visible(super().get_queryset(request), request.user)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if hasattr(formset.form, "for_user"):
+            formset.form = formset.form.for_user(request.user)
+        return formset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model in {Meeting, Session}:
+            kwargs["queryset"] = access.visible(db_field.related_model.objects.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 class YearListFilter(admin.SimpleListFilter):
     title = _("year")
     parameter_name = "year"
 
     def lookups(self, request, model_admin):
-        years = Meeting.objects.dates("start_date", "year", order="DESC")
+        years = Meeting.objects.visible_to(request.user).dates("start_date", "year", order="DESC")
         return [(str(d.year), str(d.year)) for d in years]
 
     def queryset(self, request, queryset):
@@ -64,7 +125,7 @@ class SessionInlineFormSet(BaseInlineFormSet):
         return {**super().get_form_kwargs(index), "meeting": self.instance}
 
 
-class SessionInline(admin.TabularInline):
+class SessionInline(PolicyInlineMixin, admin.TabularInline):
     """One line per session, so a summit's programme fits on a screen; the rest is on the session's own page."""
 
     model = Session
@@ -79,16 +140,16 @@ class SessionInline(admin.TabularInline):
         return super().get_queryset(request).select_related("venue")
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(PolicyInlineMixin, admin.TabularInline):
     model = OutcomeDocument
     form = DocumentAdminForm
     extra = 0
     fields = ["title", "kind", "status", "adopted_on", "url", "file", "language", "source_url", "revision"]
 
 
-class DelegationInline(admin.TabularInline):
+class DelegationInline(PolicyInlineMixin, admin.TabularInline):
     model = Delegation
-    form = RevisionCheckedForm
+    form = DelegationAdminForm
     extra = 0
     fields = ["country", "organisation", "note", "revision"]
     show_change_link = True
@@ -125,7 +186,7 @@ class DuplicateEditionForm(forms.Form):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
+class MeetingAdmin(PolicyAdminMixin, SpreadsheetAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "series", "ordinal", "start_date", "end_date", "mode", "status", "access", "host_country"]
     list_filter = ["series", YearListFilter, "mode", "status", "access", "host_country", "source_note_review"]
     search_fields = ["title", "title_id", "theme", "slug", "series__name", "series__abbreviation"]
@@ -220,11 +281,15 @@ class MeetingAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
     def duplicate_as_next_edition(self, request, queryset):
         form = DuplicateEditionForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            created = []
+            created, restricted = [], False
             try:
                 with transaction.atomic():
                     for meeting in queryset.prefetch_related("sessions"):
-                        created.append(meeting.duplicate_as_next_edition(shift_days=form.cleaned_data["shift_days"]))
+                        copy = meeting.duplicate_as_next_edition(
+                            shift_days=form.cleaned_data["shift_days"], user=request.user
+                        )
+                        restricted = restricted or copy.access != meeting.access
+                        created.append(copy)
             except (IntegrityError, forms.ValidationError) as error:
                 message = "; ".join(getattr(error, "messages", [str(error)]))
                 self.message_user(request, _("Nothing was copied: %(error)s") % {"error": message}, messages.ERROR)
@@ -235,6 +300,8 @@ class MeetingAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
                 % {"count": len(created)},
                 messages.SUCCESS,
             )
+            if restricted:
+                self.message_user(request, access.CREATED_RESTRICTED_NOTE, messages.WARNING)
             if len(created) == 1:
                 return redirect("admin:events_meeting_change", created[0].pk)
             return None
@@ -250,7 +317,7 @@ class MeetingAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
+class SessionAdmin(PolicyAdminMixin, SpreadsheetAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "meeting", "kind", "starts_on", "venue_time", "mode", "status", "access"]
     list_filter = ["kind", "mode", "status", "access", "meeting__series"]
     search_fields = ["title", "title_id", "meeting__title"]
@@ -316,7 +383,7 @@ class VenueAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OutcomeDocument)
-class OutcomeDocumentAdmin(SimpleHistoryAdmin):
+class OutcomeDocumentAdmin(PolicyAdminMixin, SimpleHistoryAdmin):
     form = DocumentAdminForm
     list_display = ["title", "meeting", "kind", "status", "adopted_on", "language"]
     list_filter = ["kind", "status", "language", "meeting__series"]
@@ -325,7 +392,7 @@ class OutcomeDocumentAdmin(SimpleHistoryAdmin):
     list_select_related = ["meeting"]
 
 
-class DelegationMemberInline(admin.TabularInline):
+class DelegationMemberInline(PolicyInlineMixin, admin.TabularInline):
     model = DelegationMember
     form = RevisionCheckedForm
     extra = 0
@@ -335,16 +402,20 @@ class DelegationMemberInline(admin.TabularInline):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "sessions":
             delegation_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
-            delegation = Delegation.objects.filter(pk=delegation_id).first() if delegation_id else None
+            delegation = (
+                Delegation.objects.visible_to(request.user).filter(pk=delegation_id).first() if delegation_id else None
+            )
             kwargs["queryset"] = (
-                Session.objects.filter(meeting=delegation.meeting_id) if delegation else Session.objects.none()
+                Session.objects.visible_to(request.user).filter(meeting=delegation.meeting_id)
+                if delegation
+                else Session.objects.none()
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(Delegation)
-class DelegationAdmin(SimpleHistoryAdmin):
-    form = RevisionCheckedForm
+class DelegationAdmin(PolicyAdminMixin, SimpleHistoryAdmin):
+    form = DelegationAdminForm
     list_display = ["country", "meeting", "organisation"]
     list_filter = ["country", "meeting__series"]
     search_fields = ["meeting__title", "organisation", "members__person__name"]

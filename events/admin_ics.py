@@ -18,6 +18,13 @@ class IcsUploadForm(forms.Form):
     series = forms.ModelChoiceField(
         queryset=Series.objects.all(), label=_("Series"), help_text=_("New meetings are filed under this series.")
     )
+    dry_run = forms.BooleanField(
+        label=_("Dry run"), required=False, help_text=_("Show what the import would do, and save nothing.")
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -30,7 +37,9 @@ class IcsUploadForm(forms.Form):
         if self.errors:
             return cleaned
         try:
-            cleaned["result"] = import_calendar(data=self.data_bytes, series=cleaned["series"])
+            cleaned["result"] = import_calendar(
+                data=self.data_bytes, series=cleaned["series"], user=self.user, dry_run=cleaned.get("dry_run", False)
+            )
         except IcsImportError as error:
             self.add_error("file", str(error))
         return cleaned
@@ -40,9 +49,13 @@ def ics_import_view(model_admin):
     def view(request):
         if not (model_admin.has_add_permission(request) and model_admin.has_change_permission(request)):
             raise PermissionDenied
-        form = IcsUploadForm(request.POST or None, request.FILES or None)
+        form = IcsUploadForm(request.POST or None, request.FILES or None, user=request.user)
         if request.method == "POST" and form.is_valid():
-            messages.success(request, _("iCalendar imported: %(result)s.") % {"result": form.cleaned_data["result"]})
+            result = form.cleaned_data["result"]
+            level = messages.WARNING if result.not_applied or result.created_restricted else messages.SUCCESS
+            messages.add_message(request, level, _("iCalendar imported: %(result)s.") % {"result": result})
+            if result.dry_run:
+                return redirect("admin:events_meeting_import_ics")
             return redirect("admin:events_meeting_changelist")
         context = {
             **model_admin.admin_site.each_context(request),

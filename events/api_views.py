@@ -20,7 +20,7 @@ from rest_framework import permissions, routers, serializers, viewsets
 from rest_framework.exceptions import APIException
 from rest_framework.filters import OrderingFilter
 
-from . import filters
+from . import access, filters
 from .follow_api import FollowViewSet
 from .models import Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session
 from .serializers import (
@@ -67,6 +67,13 @@ class StaffWritePermission(permissions.DjangoModelPermissions):
         user = request.user
         return bool(user and user.is_authenticated and user.is_staff and super().has_permission(request, view))
 
+    def has_object_permission(self, request, view, obj):
+        if request.method in permissions.SAFE_METHODS:
+            return access.can_view(request.user, obj)
+        if request.method == "DELETE":
+            return access.can_delete(request.user, obj)
+        return access.can_change(request.user, obj)
+
 
 class DelegationFilter(django_filters.FilterSet):
     meeting = django_filters.CharFilter(field_name="meeting__slug", max_length=150)
@@ -97,6 +104,13 @@ class BaseViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         self._save(serializer)
+        self.policy_note = getattr(serializer, "policy_note", None)
+
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        if note := getattr(self, "policy_note", None):
+            response.data["note"] = note
+        return response
 
     def perform_update(self, serializer):
         self._save(serializer)

@@ -4,7 +4,7 @@ import sys
 from django.apps import AppConfig
 from django.conf import settings
 from django.db import connections
-from django.db.models.signals import post_migrate, pre_migrate
+from django.db.models.signals import post_migrate, pre_migrate, pre_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,6 +36,11 @@ class EventsConfig(AppConfig):
         pre_migrate.connect(_drop_triggers, sender=self, dispatch_uid="events_drop_triggers")
         post_migrate.connect(_create_triggers, sender=self, dispatch_uid="events_create_triggers")
         post_migrate.connect(_create_missing_roles, sender=self, dispatch_uid="events_create_missing_roles")
+        from .access import guard_save
+
+        for name in ("Meeting", "Session", "OutcomeDocument", "Delegation", "DelegationMember"):
+            pre_save.connect(guard_save, sender=self.get_model(name), dispatch_uid=f"events_access_guard_{name}")
+
         from . import alerts  # noqa: F401 - connects the change capture
 
         # `make run`: runserver's serving process (not the autoreloader's parent) also works the task queue.

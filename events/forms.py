@@ -26,7 +26,8 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .models import Access, Meeting, OutcomeDocument, Session
+from . import access
+from .models import Delegation, Meeting, OutcomeDocument, Session
 from .timezones import local_instant, zone_label
 
 
@@ -119,13 +120,6 @@ class RevisionCheckedForm(forms.ModelForm):
         return cleaned
 
 
-def publish_error(*, user, access, was_public):
-    """Why `user` may not make a meeting public, or None: only an editor publishes (admin, API and import alike)."""
-    if access != Access.PUBLIC or was_public or user is None or user.has_perm("events.publish_meeting"):
-        return None
-    return _("Only an editor may publish a meeting. Save it as restricted and ask an editor to publish it.")
-
-
 def stranded_session_errors(*, meeting):
     """Sessions a saved meeting's new dates would leave outside it.
 
@@ -154,7 +148,44 @@ def current_user():
     return getattr(request, "user", None)
 
 
-class MeetingAdminForm(RevisionCheckedForm):
+class PolicyFormMixin:
+    """Asks events.access about the user's save: the `access` choices they have, and the save itself.
+
+    The admin gives the form class its user (`for_user`); a form without one (a script) is not limited.
+    """
+
+    policy_user = None
+
+    @classmethod
+    def for_user(cls, user):
+        return type(cls.__name__, (cls,), {"policy_user": user})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.policy_user
+        field = self.fields.get("access")
+        if user is None or field is None:
+            return
+        stored = self.instance.access if self.instance.pk else None
+        allowed = access.level_choices(user, current=stored)
+        field.choices = [(value, label) for value, label in field.choices if value in allowed]
+        if stored is None:
+            field.initial = access.default_level(user)
+            if not access.can_publish(user):
+                field.help_text = access.PUBLISH_NOTE
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.policy_user is None or self.errors:
+            return
+        if "access" not in self.fields and hasattr(self.instance, "access") and self.instance.pk is None:
+            # A form without the field (e.g. the compact session inline) creates at the user's default level.
+            self.instance.access = access.default_level(self.policy_user)
+        if message := access.save_error(self.policy_user, self.instance):
+            self.add_error("access" if "access" in self.fields else None, message)
+
+
+class MeetingAdminForm(PolicyFormMixin, RevisionCheckedForm):
     class Meta(RevisionCheckedForm.Meta):
         model = Meeting
 
@@ -164,14 +195,6 @@ class MeetingAdminForm(RevisionCheckedForm):
             # "Part of" never offers the meeting itself or its parts: that would be a cycle.
             excluded = {self.instance.pk, *self.instance.descendant_ids()}
             self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(pk__in=excluded)
-
-    def clean(self):
-        cleaned = super().clean()
-        was_public = bool(self.instance.pk) and self.initial.get("access") == Access.PUBLIC
-        message = publish_error(user=current_user(), access=cleaned.get("access"), was_public=was_public)
-        if message:
-            self.add_error("access", message)
-        return cleaned
 
 
 def validate_day_range(value):
@@ -346,13 +369,13 @@ def related_meeting_url(meeting, *, start=None, end=None, series=None):
     return f"{reverse('admin:events_meeting_add')}?{urlencode(params)}"
 
 
-class SessionAdminForm(VenueLocalTimesForm, RevisionCheckedForm):
+class SessionAdminForm(PolicyFormMixin, VenueLocalTimesForm, RevisionCheckedForm):
     class Meta(RevisionCheckedForm.Meta):
         model = Session
         exclude = ["revision", "start", "end"]  # noqa: DJ006 - start and end come from the local date and times
 
 
-class SessionInlineForm(VenueLocalTimesForm, RevisionCheckedForm):
+class SessionInlineForm(PolicyFormMixin, VenueLocalTimesForm, RevisionCheckedForm):
     class Meta(RevisionCheckedForm.Meta):
         model = Session
         exclude = ["revision", "start", "end"]  # noqa: DJ006 - start and end come from the local date and times
@@ -361,7 +384,7 @@ class SessionInlineForm(VenueLocalTimesForm, RevisionCheckedForm):
 DOCUMENT_EXTENSIONS = {".pdf", ".doc", ".docx", ".odt", ".txt", ".xlsx", ".pptx"}
 
 
-class DocumentAdminForm(RevisionCheckedForm):
+class DocumentAdminForm(PolicyFormMixin, RevisionCheckedForm):
     """Outcome documents: a plain file name, a document type and a sane size."""
 
     class Meta(RevisionCheckedForm.Meta):
@@ -387,3 +410,8 @@ class DocumentAdminForm(RevisionCheckedForm):
                 },
             )
         return upload
+
+
+class DelegationAdminForm(PolicyFormMixin, RevisionCheckedForm):
+    class Meta(RevisionCheckedForm.Meta):
+        model = Delegation

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from . import access
 from .forms import FIRST_YEAR, LAST_YEAR
 from .models import Access, Meeting, Mode, Session, Status, Venue
 from .slugs import SlugAllocator
@@ -58,11 +59,20 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     skipped: list = dataclasses.field(default_factory=list)
+    not_applied: list = dataclasses.field(default_factory=list)
+    created_restricted: int = 0
+    dry_run: bool = False
 
     def __str__(self):
         text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
         if self.skipped:
             text += f", {len(self.skipped)} skipped ({'; '.join(self.skipped[:5])})"
+        if self.not_applied:
+            text += f", {len(self.not_applied)} not applied ({'; '.join(self.not_applied[:5])})"
+        if self.created_restricted:
+            text += f"; {self.created_restricted} created as restricted: {access.PUBLISH_NOTE}"
+        if self.dry_run:
+            text += " (dry run: nothing was saved)"
         return text
 
 
@@ -302,10 +312,15 @@ def _session_mode(event, venue):
     return wanted
 
 
-def import_calendar(*, data, series, progress=None):
+class _DryRun(Exception):
+    pass
+
+
+def import_calendar(*, data, series, progress=None, user=None, dry_run=False):
     """Create or update meetings and sessions of `series` from iCalendar bytes; returns an ImportResult.
 
-    `progress` wraps the list of events (e.g. with tqdm) to show how far the import is.
+    `progress` wraps the list of events (e.g. with tqdm) to show how far the import is. `user` is who
+    imports (None: an operator's script, not limited by the access policy). `dry_run` saves nothing.
     Raises IcsImportError, with every problem found, and changes nothing if any event cannot be imported.
     """
     try:
@@ -313,7 +328,7 @@ def import_calendar(*, data, series, progress=None):
     except ValidationError as error:
         raise IcsImportError(" ".join(error.messages)) from None
     events = parse_events(data)
-    result = ImportResult()
+    result = ImportResult(dry_run=dry_run)
     problems = []
     by_uid = {}
     for event in events:
@@ -353,6 +368,7 @@ def import_calendar(*, data, series, progress=None):
                             series,
                             venues,
                             result,
+                            user,
                             slugs=slugs,
                         )
                 except ValidationError as error:
@@ -364,6 +380,10 @@ def import_calendar(*, data, series, progress=None):
                     f"{len(problems)} of {len(groups)} meetings cannot be imported, so nothing was: "
                     + "; ".join(problems[:20])
                 )
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
     except IntegrityError as error:
         raise IcsImportError(f"The database refused the import: {error}") from error
     return result
@@ -375,9 +395,17 @@ def _messages(error):
     return " ".join(error.messages)
 
 
-def _import_group(uid, own_events, sessions, series, venues, result, *, slugs):
+def _may_change(user, obj):
+    return user is None or access.can_change(user, obj)
+
+
+def _import_group(uid, own_events, sessions, series, venues, result, user=None, *, slugs):
     meeting = _find(Meeting, uid, "meeting")
     created = meeting is None
+    if not created and not _may_change(user, meeting):
+        # Matched by UID, but not the importer's to change: reported, never applied (nor its sessions).
+        result.not_applied.append(f"{uid}: matches a meeting you may not change")
+        return
     timed = [event for event in sessions + own_events if event.is_timed]
     zone_name = meeting.timezone if meeting and meeting.timezone else (timed[0].zone if timed else "UTC")
     if own_events:
@@ -413,6 +441,8 @@ def _import_group(uid, own_events, sessions, series, venues, result, *, slugs):
         if head.access != Access.PUBLIC or created:
             values["access"] = head.access
         parent = _find(Meeting, head.parent_uid, "meeting") if head.parent_uid else None
+        if parent is not None and user is not None and not access.can_view(user, parent):
+            parent = None  # not a meeting the importer may name
         if parent is not None and (meeting is None or parent.pk != meeting.pk):
             values["parent_id"] = parent.pk
     if created:
@@ -422,11 +452,28 @@ def _import_group(uid, own_events, sessions, series, venues, result, *, slugs):
         )
         if head is None:
             values["access"] = min((event.access for event in sessions), key=ACCESS_ORDER.index)
+    _apply_policy(meeting, values, created=created, user=user, result=result, uid=uid)
     changed = _assign(meeting, **values)
     _save(meeting, changed=changed, created=created, result=result)
 
     for event in sessions:
-        _import_session(event, meeting, title, venues, result)
+        _import_session(event, meeting, title, venues, result, user)
+
+
+def _apply_policy(obj, values, *, created, user, result, uid):
+    """What `user` may not do with the access level: start public (it starts restricted), or change it."""
+    if user is None or "access" not in values:
+        return
+    if created:
+        level = access.new_level(user, values["access"])
+        if level != values["access"]:
+            values["access"] = level
+            result.created_restricted += 1
+        if not access.can_see(user, level):
+            values["access"] = access.default_level(user)
+    elif values["access"] != obj.access and access.level_error(user, old=obj.access, new=values["access"]):
+        del values["access"]
+        result.not_applied.append(f"{uid}: access level kept (only an editor may change it)")
 
 
 ACCESS_ORDER = [Access.PUBLIC, Access.RESTRICTED, Access.CONFIDENTIAL]
@@ -439,9 +486,12 @@ def _keep_equivalent_status(obj, status):
     return status
 
 
-def _import_session(event, meeting, meeting_title, venues, result):
+def _import_session(event, meeting, meeting_title, venues, result, user=None):
     session = _find(Session, event.uid, "session")
     created = session is None
+    if not created and not (_may_change(user, session) and _may_change(user, session.meeting)):
+        result.not_applied.append(f"{event.uid}: matches a session you may not change")
+        return
     if created:
         session = Session(meeting=meeting, external_uid=event.uid, venue=_venue_for(event.location, venues))
     venue = session.venue if session.venue_id else None
@@ -466,6 +516,7 @@ def _import_session(event, meeting, meeting_title, venues, result):
     else:
         first, last = event.local_dates(None)
         values.update(start=None, end=None, starts_on=first, ends_on=last)
+    _apply_policy(session, values, created=created, user=user, result=result, uid=event.uid)
     changed = _assign(session, **values)
     if changed and "meeting_id" in values:
         session.meeting = meeting

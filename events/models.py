@@ -315,8 +315,10 @@ class MeetingQuerySet(models.QuerySet):
         return self.filter(access=Access.PUBLIC)
 
     def visible_to(self, user):
-        """The one place that decides which meetings a user may see."""
-        return self.filter(access__in=visible_access_levels(user))
+        """The meetings `user` may see (the policy is events.access)."""
+        from . import access
+
+        return access.visible(self, user)
 
     def upcoming(self, today=None):
         today = today or timezone.localdate()
@@ -460,7 +462,9 @@ class Meeting(Revisioned, BilingualTitle):
 
     def is_visible_to(self, user):
         """The per-object form of MeetingQuerySet.visible_to, for a meeting already in hand."""
-        return self.access in visible_access_levels(user)
+        from . import access
+
+        return access.can_view(user, self)
 
     def clean(self):
         errors = {}
@@ -521,9 +525,9 @@ class Meeting(Revisioned, BilingualTitle):
             found |= level
         return found
 
-    def duplicate_as_next_edition(self, *, shift_days):
+    def duplicate_as_next_edition(self, *, shift_days, user=None):
         """Copy this meeting as edition ordinal + 1, its sessions moved by `shift_days`."""
-        return duplicate_meeting(self, shift_days=shift_days)
+        return duplicate_meeting(self, shift_days=shift_days, user=user)
 
 
 class SessionKind(models.TextChoices):
@@ -546,8 +550,9 @@ class SessionQuerySet(models.QuerySet):
         return self.filter(access=Access.PUBLIC, meeting__access=Access.PUBLIC)
 
     def visible_to(self, user):
-        levels = visible_access_levels(user)
-        return self.filter(access__in=levels, meeting__access__in=levels)
+        from . import access
+
+        return access.visible(self, user)
 
     def upcoming(self, today=None):
         today = today or timezone.localdate()
@@ -733,9 +738,9 @@ class Session(Revisioned, BilingualTitle):
 
 class OutcomeDocumentQuerySet(models.QuerySet):
     def visible_to(self, user):
-        # A document's session belongs to its meeting (a trigger ensures it), so both levels are checked here.
-        levels = visible_access_levels(user)
-        return self.filter(meeting__access__in=levels).filter(Q(session__isnull=True) | Q(session__access__in=levels))
+        from . import access
+
+        return access.visible(self, user)
 
 
 class OutcomeDocument(Revisioned, BilingualTitle):
@@ -837,7 +842,9 @@ def _document_deleted(sender, instance, **kwargs):
 
 class DelegationQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(meeting__in=Meeting.objects.visible_to(user))
+        from . import access
+
+        return access.visible(self, user)
 
 
 class Delegation(Revisioned):
@@ -987,19 +994,22 @@ class FeedToken(TimeStamped):
 
 
 def visible_access_levels(user):
-    """Access levels `user` may see: the single source of truth for visibility."""
-    levels = [Access.PUBLIC]
-    if user is None or not user.is_authenticated or not user.is_active:
-        return levels
-    if user.is_staff or user.has_perm("events.view_restricted"):
-        levels.append(Access.RESTRICTED)
-    if user.is_superuser or user.has_perm("events.view_confidential"):
-        levels.append(Access.CONFIDENTIAL)
-    return levels
+    """Access levels `user` may see (the policy is events.access)."""
+    from . import access
+
+    return access.visible_levels(user)
 
 
-def duplicate_meeting(meeting, *, shift_days):
-    """Copy `meeting` as its series' next edition, sessions moved by `shift_days`."""
+def duplicate_meeting(meeting, *, shift_days, user=None):
+    """Copy `meeting` as its series' next edition, sessions moved by `shift_days`.
+
+    What `user` copies starts at a level they may create (restricted instead of public unless they may publish).
+    """
+    from . import access
+
+    def level(wanted):
+        return access.new_level(user, wanted) if user is not None else wanted
+
     shift = dt.timedelta(days=shift_days)
     with transaction.atomic():
         sessions = list(meeting.sessions.all())
@@ -1012,6 +1022,7 @@ def duplicate_meeting(meeting, *, shift_days):
         copy.start_date = meeting.start_date + shift
         copy.end_date = meeting.end_date + shift
         copy.status = Status.TENTATIVE
+        copy.access = level(meeting.access)
         copy.parent = None
         # The copy is our own event, not the partner's that was imported: a re-import must not find it.
         copy.external_uid = ""
@@ -1028,6 +1039,7 @@ def duplicate_meeting(meeting, *, shift_days):
             session.meeting = copy
             session.revision = 1
             session.status = Status.TENTATIVE
+            session.access = level(session.access)
             session.external_uid = ""
             session.starts_on += shift
             session.ends_on += shift

@@ -15,7 +15,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from .models import Delegation, Meeting, OutcomeDocument, Session, visible_access_levels
+from . import access
+from .models import Delegation, Meeting, OutcomeDocument, Session
 
 # Rows deleted by the same cascade are written within moments of the meeting's own record.
 CASCADE_WINDOW = dt.timedelta(minutes=2)
@@ -25,7 +26,7 @@ def deleted_meetings(*, user):
     """Delete records of meetings that are still gone, newest first."""
     existing = Meeting.objects.values("pk")
     return (
-        Meeting.history.filter(history_type="-", access__in=visible_access_levels(user))
+        access.visible_history(Meeting.history.filter(history_type="-"), user)
         .exclude(id__in=existing)
         .select_related("history_user")
         .order_by("-history_date")
@@ -43,9 +44,15 @@ def _deleted_with(model, *, meeting_record, **lookup):
     return [record for pk, record in latest.items() if pk in still_gone and record.history_type == "-"]
 
 
-def restore_meeting(*, history_id):
-    """Save the deleted meeting and its cascaded rows again; all or nothing. Returns the meeting."""
-    record = Meeting.history.get(history_id=history_id, history_type="-")
+def restore_meeting(*, history_id, user=None):
+    """Save the deleted meeting and its cascaded rows again; all or nothing. Returns the meeting.
+
+    `user` (None: a script) may only restore a meeting at a level they may see.
+    """
+    records = Meeting.history.filter(history_type="-")
+    if user is not None:
+        records = access.visible_history(records, user)
+    record = records.get(history_id=history_id)
     if Meeting.objects.filter(pk=record.id).exists():
         raise ValidationError(_("This meeting has already been restored."))
     with transaction.atomic():
@@ -76,7 +83,7 @@ def recover_view(model_admin):
             raise PermissionDenied
         if request.method == "POST":
             try:
-                meeting = restore_meeting(history_id=int(request.POST.get("history_id", "")))
+                meeting = restore_meeting(history_id=int(request.POST.get("history_id", "")), user=request.user)
             except (ValueError, Meeting.history.model.DoesNotExist):
                 model_admin.message_user(request, _("No such deleted meeting."), messages.ERROR)
             except (ValidationError, IntegrityError) as error:

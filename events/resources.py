@@ -19,15 +19,24 @@ from import_export.admin import ExportActionMixin, ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm
 
-from .forms import publish_error, stranded_session_errors, validate_instant_range
-from .models import Access, Meeting, Series, Session, Venue
+from . import access
+from .forms import stranded_session_errors, validate_instant_range
+from .models import Meeting, Series, Session, Venue
 from .slugs import SlugAllocator
 from .text import from_spreadsheet_cell, spreadsheet_cell
 from .uploads import check_row_count, check_spreadsheet, read_upload
 
 
 class NaturalKeyWidget(widgets.ForeignKeyWidget):
-    """A foreign key by a human-readable unique field, with a readable error when it does not match."""
+    """A foreign key by a human-readable unique field, with a readable error when it does not match.
+
+    Only rows the importing user may see match: a hidden meeting is "not found", as on every other door.
+    """
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        queryset = super().get_queryset(value, row, *args, **kwargs)
+        user = kwargs.get("user")
+        return access.visible(queryset, user) if user is not None else queryset
 
     def clean(self, value, row=None, **kwargs):
         value = str(value).strip() if value is not None else ""
@@ -99,6 +108,11 @@ class RelatedExportResource(resources.ModelResource):
 
     Every exported cell is formula-safe and every imported one restored (the one place both happen);
     `progress`, if set, is called once per imported row (the command line's progress bar).
+
+    Imports ask events.access for every row when a user imports (the admin always says who): a row
+    naming an item the user may not change is an error, reported in the dry run and never applied
+    (one error rolls the whole file back); a new row without an access level starts at the user's
+    default level (restricted unless they may publish).
     """
 
     export_related: tuple[str, ...] = ()
@@ -125,6 +139,27 @@ class RelatedExportResource(resources.ModelResource):
         super().after_import_row(row, row_result, **kwargs)
         if self.progress is not None:
             self.progress()
+
+    def import_instance(self, instance, row, **kwargs):
+        user = kwargs.get("user")
+        if user is None:
+            return super().import_instance(instance, row, **kwargs)
+        if instance.pk is not None and not access.can_change(user, instance):
+            raise ValidationError(
+                {NON_FIELD_ERRORS: [f"You may not change this {instance._meta.verbose_name}; the row is not applied."]}
+            )
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if instance.pk is None and not str(row.get("access") or "").strip() and hasattr(instance, "access"):
+            instance.access = access.default_level(user)
+        if not errors and (message := access.save_error(user, instance)):
+            errors["access" if hasattr(instance, "access") else NON_FIELD_ERRORS] = [message]
+        if errors:
+            raise ValidationError(errors)
+        return None
 
 
 class MeetingResource(RelatedExportResource):
@@ -153,8 +188,7 @@ class MeetingResource(RelatedExportResource):
         self.slugs = SlugAllocator(Meeting)
 
     def import_instance(self, instance, row, **kwargs):
-        # The admin form's rules that are not the model's: who may publish, and sessions kept inside the dates.
-        was_public = instance.pk is not None and instance.access == Access.PUBLIC
+        # The admin form's rule that is not the model's: sessions kept inside the dates.
         errors = {}
         try:
             super().import_instance(instance, row, **kwargs)
@@ -162,9 +196,6 @@ class MeetingResource(RelatedExportResource):
             errors = error.update_error_dict(errors)
         if not instance.slug and instance.title and instance.start_date:
             instance.slug = instance.new_slug(getattr(self, "slugs", None))
-        message = publish_error(user=kwargs.get("user"), access=instance.access, was_public=was_public)
-        if message and "access" not in errors:
-            errors["access"] = [message]
         if not errors and (stranded := stranded_session_errors(meeting=instance)):
             errors[NON_FIELD_ERRORS] = stranded
         if errors:
@@ -231,6 +262,12 @@ class SpreadsheetAdminMixin(ImportExportMixin, ExportActionMixin):
     import_formats = [CSV, XLSX]
     export_formats = [CSV, XLSX]
     import_form_class = LimitedImportForm
+
+    def has_import_permission(self, request):
+        return access.can_import(request.user, self.model)
+
+    def has_export_permission(self, request):
+        return access.can_export(request.user, self.model)
 
     def get_import_data_kwargs(self, **kwargs):
         kwargs = super().get_import_data_kwargs(**kwargs)

@@ -15,9 +15,9 @@ from rest_framework import serializers
 from rest_framework.exceptions import APIException
 from rest_framework.settings import api_settings
 
-from .forms import publish_error, stranded_session_errors, validate_instant_range
+from . import access
+from .forms import stranded_session_errors, validate_instant_range
 from .models import (
-    Access,
     Delegation,
     DelegationMember,
     Meeting,
@@ -76,20 +76,38 @@ extend_schema_field({"type": "string", "format": "uri"})(HtmlUrlField)
 
 
 class ModelCleanMixin:
-    """Runs the model's full_clean, so the API enforces exactly the admin's rules."""
+    """Runs the model's full_clean and asks events.access, so the API enforces exactly the admin's rules.
+
+    A new item whose access level the client leaves out starts at the user's default level (restricted
+    unless they may publish); `policy_note` then says who may publish it, and the view adds it as `note`.
+    """
+
+    policy_note = None
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
         attrs.pop("revision", None)
-        candidate = copy.copy(self.instance) if self.instance is not None else self.Meta.model()
+        user = self.request_user()
+        model = self.Meta.model
+        if self.instance is None and hasattr(model, "access") and "access" not in attrs and user is not None:
+            attrs["access"] = access.default_level(user)
+            if attrs["access"] != model._meta.get_field("access").default:
+                self.policy_note = str(access.CREATED_RESTRICTED_NOTE)
+        candidate = copy.copy(self.instance) if self.instance is not None else model()
         for name, value in attrs.items():
             setattr(candidate, name, value)
         try:
             candidate.full_clean()
             self.validate_candidate(candidate)
+            if user is not None and (message := access.save_error(user, candidate)):
+                raise DjangoValidationError({"access" if hasattr(model, "access") else NON_FIELD_ERRORS: [message]})
         except DjangoValidationError as error:
             raise serializers.ValidationError(self.field_errors(error)) from error
         return attrs
+
+    def request_user(self):
+        request = self.context.get("request")
+        return getattr(request, "user", None) if request is not None else None
 
     def validate_candidate(self, candidate):
         """Rules beyond the model's own that the admin also applies; raise Django's ValidationError."""
@@ -251,15 +269,16 @@ class MeetingSerializer(CountryFieldMixin, ModelCleanMixin, RevisionMixin, seria
             self.fields["parent"].queryset = Meeting.objects.visible_to(request.user)
 
     def validate_candidate(self, candidate):
-        user = getattr(self.context.get("request"), "user", None)
-        was_public = self.instance is not None and self.instance.access == Access.PUBLIC
-        errors = {}
-        if message := publish_error(user=user, access=candidate.access, was_public=was_public):
-            errors["access"] = [message]
         if stranded := stranded_session_errors(meeting=candidate):
-            errors[NON_FIELD_ERRORS] = stranded
-        if errors:
-            raise DjangoValidationError(errors)
+            raise DjangoValidationError({NON_FIELD_ERRORS: stranded})
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # A visible meeting may be part of a summit the reader may not see: never name it.
+        user = self.request_user()
+        if data.get("parent") and (instance.parent is None or not access.can_view(user, instance.parent)):
+            data["parent"] = None
+        return data
 
 
 class MeetingDetailSerializer(MeetingSerializer):

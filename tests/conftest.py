@@ -208,3 +208,76 @@ def run_tasks(db):
         return ran
 
     return run
+
+
+ROLES = ["Viewer", "Data entry", "Editor", "Administrator"]
+
+
+def role_user(role, username):
+    """A staff user holding one role (a group made by events.roles), as a new user would be set up."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def viewer_user(db):
+    return role_user("Viewer", "viewer")
+
+
+@pytest.fixture
+def data_entry_user(db):
+    return role_user("Data entry", "clerk")
+
+
+@pytest.fixture
+def editor_user(db):
+    return role_user("Editor", "editor")
+
+
+@pytest.fixture
+def administrator_user(db):
+    return role_user("Administrator", "administrator")
+
+
+def _signed_in(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def viewer_client(viewer_user):
+    return _signed_in(viewer_user)
+
+
+@pytest.fixture
+def data_entry_client(data_entry_user):
+    return _signed_in(data_entry_user)
+
+
+@pytest.fixture
+def editor_client(editor_user):
+    return _signed_in(editor_user)
+
+
+@pytest.fixture
+def administrator_client(administrator_user):
+    return _signed_in(administrator_user)
+
+
+@pytest.fixture
+def role_users(db, user):
+    """One user per role, anonymous first (None), in the order of the README's policy table."""
+    return {
+        "anonymous": None,
+        "signed in, no role": user,
+        "Viewer": role_user("Viewer", "viewer"),
+        "Data entry": role_user("Data entry", "clerk"),
+        "Editor": role_user("Editor", "editor"),
+        "Administrator": role_user("Administrator", "administrator"),
+    }

@@ -645,17 +645,26 @@ def new_meeting_payload(**extra):
     }  # fmt: skip
 
 
-@pytest.mark.parametrize("access", [None, Access.PUBLIC])
-def test_data_entry_cannot_publish_a_meeting_through_the_api(access):
-    payload = new_meeting_payload() if access is None else new_meeting_payload(access=access)
-
-    response = role_api("Data entry", "clerk").post("/api/v1/meetings/", payload, format="json")
+def test_data_entry_cannot_publish_a_meeting_through_the_api():
+    response = role_api("Data entry", "clerk").post(
+        "/api/v1/meetings/", new_meeting_payload(access="public"), format="json"
+    )
 
     assert response.status_code == 400
     assert response.json()["access"] == [
-        "Only an editor may publish a meeting. Save it as restricted and ask an editor to publish it."
+        "Only an editor may publish or lower an access level. Save it as restricted and ask an editor to publish it."
     ]
     assert Meeting.objects.count() == 0
+
+
+def test_meeting_data_entry_creates_without_a_level_starts_restricted_with_a_note():
+    response = role_api("Data entry", "clerk").post("/api/v1/meetings/", new_meeting_payload(), format="json")
+
+    assert (response.status_code, response.json()["access"]) == (201, "restricted")
+    assert (
+        response.json()["note"] == "Created as restricted: only an editor (a role that may publish) can make it public."
+    )
+    assert list(Meeting.objects.values_list("slug", "access")) == [("new", "restricted")]
 
 
 def test_data_entry_cannot_make_a_restricted_meeting_public_but_an_editor_can():

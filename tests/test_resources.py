@@ -306,7 +306,8 @@ def test_data_entry_cannot_publish_meetings_by_import(world):
     )
 
     assert row_errors(result) == [
-        (2, "access", "Only an editor may publish a meeting. Save it as restricted and ask an editor to publish it.")
+        (2, "access", "Only an editor may publish or lower an access level. Save it as restricted and ask an editor "
+         "to publish it.")
     ]
     assert Meeting.objects.count() == 0
 

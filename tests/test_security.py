@@ -202,9 +202,10 @@ def test_data_entry_cannot_publish_a_meeting():
     client = staff_in("Data entry", "clerk")
     response = client.post(reverse("admin:events_meeting_add"), new_meeting_post(Access.PUBLIC))
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["access"] == [
-        "Only an editor may publish a meeting. Save it as restricted and ask an editor to publish it."
-    ]
+    form = response.context["adminform"].form
+    # The access choices offered are the policy's: a clerk creates restricted items only.
+    assert [value for value, _label in form.fields["access"].choices] == [Access.RESTRICTED]
+    assert form.errors["access"] == ["Select a valid choice. public is not one of the available choices."]
     assert Meeting.objects.count() == 0
 
 

@@ -1,5 +1,6 @@
 """python manage.py import_ics FILE_OR_URL --series SLUG"""
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -20,8 +21,18 @@ class Command(BaseCommand):
         parser.add_argument("source", metavar="FILE_OR_URL", help="Path of an .ics file, or an http(s) URL.")
         parser.add_argument("--series", required=True, help="Slug of the series new meetings are filed under.")
         parser.add_argument("--no-progress", action="store_true", help="Do not show a progress bar.")
+        parser.add_argument(
+            "--user",
+            help="Import as this user, limited by what their role may change and publish (default: as the operator).",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Report what would change, and save nothing.")
 
-    def handle(self, *args, source, series, no_progress=False, **options):
+    def handle(self, *args, source, series, no_progress=False, user=None, dry_run=False, **options):
+        importer = None
+        if user is not None:
+            importer = get_user_model().objects.filter(username=user, is_active=True).first()
+            if importer is None:
+                raise CommandError(f"No active user “{user}”.")
         target = Series.objects.filter(slug=series).first()
         if target is None:
             known = ", ".join(Series.objects.order_by("slug").values_list("slug", flat=True)[:20])
@@ -32,7 +43,9 @@ class Command(BaseCommand):
             return tqdm(groups, desc="Importing", unit="meeting", file=self.stderr, disable=not show)
 
         try:
-            result = import_calendar(data=read_source(source=source), series=target, progress=progress)
+            result = import_calendar(
+                data=read_source(source=source), series=target, progress=progress, user=importer, dry_run=dry_run
+            )
         except IcsImportError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(self.style.SUCCESS(f"Imported {source}: {result}."))

@@ -1,0 +1,69 @@
+"""The access policy (events.access) as the README states it, and its per-object rules."""
+
+import pathlib
+import re
+
+import pytest
+
+from events import access
+from events.models import Access
+
+from .factories import DocumentFactory, MeetingFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_policy_table():
+    """(header, rows) of the table under the README's "Access policy" heading, cells stripped."""
+    section = README.read_text().split("### Access policy", 1)[1].split("\n#", 1)[0]
+    lines = [line.strip() for line in section.splitlines() if line.strip().startswith("|")]
+    table = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    return table[0], [(row[0], row[1:]) for row in table[2:]]
+
+
+def code_policy_table(role_users):
+    return ["action", *role_users], access.policy_rows(role_users)
+
+
+def test_policy_readme_table_is_what_the_code_answers(role_users):
+    assert readme_policy_table() == code_policy_table(role_users)
+
+
+def test_policy_table_print(role_users, capsys):
+    """`pytest -s -k policy_table_print` prints the table the README carries."""
+    header, rows = code_policy_table(role_users)
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join([action, *cells]) + " |" for action, cells in rows]
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))
+    assert re.search(r"^\| see \| P \| P \| P R \| P R \| P R C \| P R C \|$", "\n".join(lines), re.M)
+
+
+def test_policy_session_level_is_the_higher_of_its_own_and_its_meetings():
+    session = SessionFactory(meeting=MeetingFactory(access=Access.CONFIDENTIAL), access=Access.PUBLIC)
+    document = DocumentFactory(meeting=MeetingFactory(access=Access.PUBLIC), session=None)
+
+    assert (access.level_of(session), access.level_of(document)) == (Access.CONFIDENTIAL, Access.PUBLIC)
+
+
+def test_policy_moving_a_session_to_a_public_meeting_is_publishing(data_entry_user, editor_user):
+    session = SessionFactory(meeting=MeetingFactory(access=Access.RESTRICTED), access=Access.PUBLIC)
+    session.meeting = MeetingFactory(access=Access.PUBLIC)
+    session.venue = session.meeting.venue
+
+    assert access.save_error(data_entry_user, session) == access.PUBLISH_REFUSED
+    assert access.save_error(editor_user, session) is None
+
+
+def test_policy_level_choices_per_role(role_users):
+    choices = {
+        role: (access.level_choices(user, current=None), access.level_choices(user, current=Access.RESTRICTED))
+        for role, user in role_users.items()
+        if role in {"Data entry", "Editor"}
+    }
+    assert choices == {
+        "Data entry": ([Access.RESTRICTED], [Access.RESTRICTED]),
+        "Editor": ([Access.PUBLIC, Access.RESTRICTED, Access.CONFIDENTIAL],) * 2,
+    }
