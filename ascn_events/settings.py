@@ -174,6 +174,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Document files are never served from MEDIA_URL: a view asks the access policy, then hands the
+# transfer to django-sendfile2 (here Django streams the file; production lets the web server do it).
+SENDFILE_BACKEND = os.environ.get("SENDFILE_BACKEND", "django_sendfile.backends.simple")
+SENDFILE_ROOT = str(MEDIA_ROOT)
+SENDFILE_URL = os.environ.get("SENDFILE_URL", "/protected-media")
+
 # Uploads: outcome documents are PDFs of a few MB; anything bigger is a mistake.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

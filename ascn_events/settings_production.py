@@ -39,6 +39,9 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 
+# The web server sends document files (X-Accel-Redirect to an `internal` location; see the README).
+SENDFILE_BACKEND = os.environ.get("SENDFILE_BACKEND", "django_sendfile.backends.nginx")
+
 # Hashed, compressed static files served by WhiteNoise: run `collectstatic` on deploy.
 STORAGES = {
     **STORAGES,  # noqa: F405

@@ -1,14 +1,15 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
+from events.admin import view_on_site
 from events.sitemaps import sitemaps
 
 urlpatterns = [
+    # Before the admin's own: its "view on site" redirect must ask the access policy.
+    path("admin/r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site)),
     path("admin/", admin.site.urls),
     # Without a CSRF token in the language switcher, every anonymous page is the same for every
     # visitor and can be shared by caches; a forged request could only change a visitor's language.
@@ -17,5 +18,4 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
     path("", include("events.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_ROOT, not even with DEBUG: document files go through events.views.document_file.

@@ -476,5 +476,24 @@ class FeedTokenAdmin(admin.ModelAdmin):
         for token in queryset.filter(revoked_at__isnull=True):
             token.revoke()
 
+def view_on_site(request, content_type_id, object_id):
+    """The admin's "view on site" redirect, only to objects the access policy lets the user see.
+
+    Django's own (admin/r/…) redirects any staff user to any object's page, naming its slug.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.contenttypes.views import shortcut
+    from django.http import Http404
+
+    try:
+        model = ContentType.objects.get(pk=int(content_type_id)).model_class()
+        levelled = model is not None and model._meta.model_name in access.LEVELLED
+        if levelled and not access.visible(model._default_manager.filter(pk=int(object_id)), request.user).exists():
+            raise Http404
+    except (ValueError, ContentType.DoesNotExist):
+        raise Http404 from None
+    return shortcut(request, content_type_id, object_id)
+
+
 # Change alerts (issue 16): follows, alerts and the webhook delivery log.
 from . import admin_alerts  # noqa: E402, F401

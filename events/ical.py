@@ -23,7 +23,6 @@ import re
 import icalendar
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.storage import default_storage
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -69,7 +68,7 @@ SESSION_FIELDS = (
 
 MEETING_FIELDS = (
     "id", "revision", "updated", "title", "title_id", "slug", "start_date", "end_date", "mode", "status",
-    "access", "theme", "description", "official_url", "parent_id", "venue__name", "venue__city",
+    "access", "theme", "description", "official_url", "parent_id", "parent__access", "venue__name", "venue__city",
     "series__name", "series__name_id", "series__abbreviation", "series__color", "series__updated",
 )  # fmt: skip
 
@@ -78,7 +77,7 @@ MEETING_FIELDS = (
 SESSION_KEY_FIELDS = (
     "id", "revision", "access", "meeting_id", "venue__timezone", "meeting__revision", "meeting__timezone",
 )  # fmt: skip
-MEETING_KEY_FIELDS = ("id", "revision")
+MEETING_KEY_FIELDS = ("id", "revision", "parent_id", "parent__access")
 # Key rows also carry, as text: the change times ("updated" of the row, and of
 # its meeting and series for a session, joined by "|"), the (start) day, and a
 # session's start in UTC (NULL for date-only sessions). Text sorts like the values.
@@ -296,6 +295,11 @@ def is_closed_stub(row, levels):
     return row["access"] not in levels
 
 
+def shows_parent(row, levels):
+    """A meeting's RELATED-TO names its parent only for a viewer who may see the parent."""
+    return bool(row.get("parent_id")) and row.get("parent__access") in levels
+
+
 def _meeting_url(ctx, slug):
     return ctx.base_url + _meeting_path(get_script_prefix()).replace(_SLUG, slug)
 
@@ -313,8 +317,7 @@ def _document_link(doc, ctx):
     if doc["url"]:
         return doc["url"]
     if doc["file"]:
-        link = default_storage.url(doc["file"])
-        return ctx.base_url + link if link.startswith("/") else link
+        return ctx.base_url + reverse("events:document_file", kwargs={"pk": doc["id"]})
     return ""
 
 
@@ -452,8 +455,11 @@ def session_event(row, ctx, documents=()):
     return "".join(lines)
 
 
-def meeting_events(row, ctx, documents=()):
-    """All-day VEVENTs (one, or one a day with per_day) for a meeting without sessions in the feed."""
+def meeting_events(row, ctx, documents=(), show_parent=True):
+    """All-day VEVENTs (one, or one a day with per_day) for a meeting without sessions in the feed.
+
+    `show_parent`: the feed's viewer may see the meeting's parent (see `shows_parent`).
+    """
     language = ctx.language
     title = localized(row, "title", language)
     stamp = utc_stamp(row["updated"])
@@ -483,7 +489,7 @@ def meeting_events(row, ctx, documents=()):
     shared.append(
         prop("CATEGORIES", _categories(series, _("Meeting"), label(Mode, row["mode"]) if row["mode"] else ""))
     )
-    if row["parent_id"]:
+    if row["parent_id"] and show_parent:
         shared.append(prop("RELATED-TO", meeting_uid(row["parent_id"], ctx.domain), RELTYPE="PARENT"))
     shared.append(prop("SEQUENCE", row["revision"]))
     shared.append(prop("STATUS", ICAL_STATUS[row["status"]]))
@@ -600,7 +606,7 @@ def _piece_entry(kind, row, ctx, levels):
     if kind == "s":
         variant = "closed" if is_closed_stub(row, levels) else ("private" if ctx.private else "public")
         return session_piece_key(row, ctx, variant), kind, variant
-    variant = "private" if ctx.private else "public"
+    variant = ("private" if ctx.private else "public") + ("+parent" if shows_parent(row, levels) else "")
     return meeting_piece_key(row, ctx, variant), kind, variant
 
 
@@ -747,13 +753,17 @@ def render_feed(*, meta, ctx, sessions, meetings, levels, documents=None, rows=N
                     continue  # deleted since its key was read: it leaves the feed
                 if kind == "s" and is_closed_stub(row, levels) != (variant == "closed"):
                     continue  # its access changed since its key was read: the next request has it
+                if kind == "m" and shows_parent(row, levels) != variant.endswith("+parent"):
+                    continue  # so did its parent's
                 if variant == "closed":
                     text = closed_session_event(row, ctx)
                 elif kind == "s":
                     docs = docs_by_session.get(row["id"], []) + docs_by_meeting.get(row["meeting_id"], [])
                     text = session_event(row, ctx, docs)
                 else:
-                    text = meeting_events(row, ctx, docs_by_meeting.get(row["id"], []))
+                    text = meeting_events(
+                        row, ctx, docs_by_meeting.get(row["id"], []), show_parent=variant.endswith("+parent")
+                    )
                 texts[key] = text
                 # A row edited since its key was read is shown but not filed under the old key.
                 if _revisions(row) == _revisions(key_row):

@@ -7,7 +7,9 @@ is not known (the sources give only the date) keeps just its local dates.
 
 import datetime as dt
 import hashlib
+import os
 import secrets
+import uuid
 import zoneinfo
 
 from django.conf import settings
@@ -743,6 +745,11 @@ class OutcomeDocumentQuerySet(models.QuerySet):
         return access.visible(self, user)
 
 
+def document_upload_to(instance, filename):
+    """A random stored name: nobody can guess a file's address, and the title is not in it."""
+    return f"documents/{uuid.uuid4().hex}{os.path.splitext(filename)[1].lower()[:10]}"
+
+
 class OutcomeDocument(Revisioned, BilingualTitle):
     class Kind(models.TextChoices):
         VISION = "vision", _("Vision")
@@ -771,7 +778,7 @@ class OutcomeDocument(Revisioned, BilingualTitle):
     )
     adopted_on = models.DateField(_("adopted on"), null=True, blank=True)
     url = models.URLField(_("link"), max_length=500, blank=True)
-    file = models.FileField(_("file"), upload_to="documents/%Y/", blank=True, max_length=255)
+    file = models.FileField(_("file"), upload_to=document_upload_to, blank=True, max_length=255)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
     summary = models.TextField(_("summary"), blank=True, validators=TEXT)
     source_url = models.URLField(
@@ -811,8 +818,13 @@ class OutcomeDocument(Revisioned, BilingualTitle):
         if self.url:
             return self.url
         if self.file:
-            return self.file.url
+            return self.file_url
         return ""
+
+    @property
+    def file_url(self):
+        """The address of the file: a view that asks the access policy (never a /media/ path)."""
+        return reverse("events:document_file", kwargs={"pk": self.pk})
 
     def clean(self):
         errors = {}

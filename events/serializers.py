@@ -226,7 +226,8 @@ class SessionSerializer(ModelCleanMixin, RevisionMixin, serializers.ModelSeriali
 
 class DocumentSerializer(ModelCleanMixin, RevisionMixin, serializers.ModelSerializer):
     meeting = NaturalKeyField(slug_field="slug", queryset=Meeting.objects.all())
-    link = serializers.CharField(read_only=True, help_text="The document's URL or uploaded file.")
+    link = serializers.SerializerMethodField(help_text="The document's URL, or the address of its file.")
+    file = serializers.SerializerMethodField(help_text="Address of the uploaded file (served to those who may see it).")
 
     class Meta:
         model = OutcomeDocument
@@ -234,7 +235,16 @@ class DocumentSerializer(ModelCleanMixin, RevisionMixin, serializers.ModelSerial
             "id", "meeting", "session", "title", "title_id", "kind", "status", "adopted_on", "url", "file", "link",
             "language", "summary", "source_url", "source_note", "revision",
         ]  # fmt: skip
-        read_only_fields = ["file"]
+
+    def _absolute(self, path):
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request and path.startswith("/") else path
+
+    def get_file(self, document) -> str | None:
+        return self._absolute(document.file_url) if document.file else None
+
+    def get_link(self, document) -> str:
+        return self._absolute(document.link)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,5 +1,6 @@
 from django.contrib.sitemaps import Sitemap
 
+from . import access
 from .models import Meeting, Series
 
 
@@ -9,7 +10,7 @@ class MeetingSitemap(Sitemap):
 
     def items(self):
         # The same visibility rule as every page: an anonymous crawler sees public meetings only.
-        return Meeting.objects.public().only("slug", "updated").order_by("start_date", "pk")
+        return access.visible(Meeting.objects.all(), None).only("slug", "updated").order_by("start_date", "pk")
 
     def lastmod(self, meeting):
         return meeting.updated

@@ -11,6 +11,7 @@ urlpatterns = [
     path("series/", views.SeriesListView.as_view(), name="series_list"),
     path("series/<slug:slug>/", views.SeriesDetailView.as_view(), name="series_detail"),
     path("documents/", views.DocumentListView.as_view(), name="document_list"),
+    path("documents/<int:pk>/file/", views.document_file, name="document_file"),
     path("calendar/", views.calendar_today, name="calendar"),
     path("calendar/<int:year>/<int:month>/", views.CalendarMonthView.as_view(), name="calendar_month"),
     path("delegations/", views.DelegationListView.as_view(), name="delegation_list"),

@@ -1,23 +1,27 @@
 import calendar
+import dataclasses
 import datetime as dt
+import os
 from collections import defaultdict
 
 from django import forms
 from django.contrib.syndication.views import Feed
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView, TemplateView
 from django_countries import countries
 from django_filters.views import FilterView
+from django_sendfile import sendfile
 
-from . import schedule
+from . import access, schedule
 from .filters import EARLIEST, LATEST, DocumentFilter, MeetingFilter
 from .models import Chairmanship, Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session
 from .text import printable
@@ -103,7 +107,8 @@ class MeetingDetailView(DetailView):
             show_join_links=user.is_authenticated,
             family=schedule.meeting_family(meeting=meeting, user=user),
             documents=meeting.documents.visible_to(user),
-            delegations=Delegation.objects.filter(meeting=meeting)
+            delegations=Delegation.objects.visible_to(user)
+            .filter(meeting=meeting)
             .prefetch_related(Prefetch("members", queryset=DelegationMember.objects.select_related("person")))
             .order_by("country"),
             history=schedule.meeting_history(meeting=meeting, user=user),
@@ -157,6 +162,23 @@ class DocumentListView(FilteredListMixin, FilterView):
             .select_related("meeting", "meeting__series")
             .order_by("-meeting__start_date", "kind", "title")
         )
+
+
+def document_file(request, pk):
+    """A document's file, to those the access policy lets see the document (404 to anyone else).
+
+    Files are stored under random names outside any public URL; django-sendfile2 hands the transfer to
+    the web server in production (X-Accel-Redirect) and streams it here otherwise.
+    """
+    document = get_object_or_404(
+        OutcomeDocument.objects.visible_to(request.user).select_related("meeting", "session").exclude(file=""), pk=pk
+    )
+    name = (slugify(document.title)[:80] or "document") + os.path.splitext(document.file.name)[1].lower()
+    response = sendfile(request, document.file.path, attachment_filename=name)
+    public = access.level_of(document) == access.Access.PUBLIC
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 def calendar_today(request):
@@ -292,8 +314,20 @@ class ChangesView(TemplateView):
         return self.render_to_response(self.get_context_data(form=form, since=None, changes=[]), status=400)
 
 
+@dataclasses.dataclass(frozen=True)
+class ChangesQuery:
+    """Who asks the changes feed, and since when: the feed's "object", passed to each method."""
+
+    user: object
+    since: dt.date
+
+
 class ChangesFeed(Feed):
-    """Atom feed of /changes/, for planners who follow changes in a feed reader."""
+    """Atom feed of /changes/, for planners who follow changes in a feed reader.
+
+    One instance serves every request (it is the URL's callable), so nothing about a request is kept
+    on `self`: the reader and the date travel as the feed's object (`ChangesQuery`).
+    """
 
     feed_type = Atom1Feed
     item_guid_is_permalink = False
@@ -303,22 +337,28 @@ class ChangesFeed(Feed):
         if not form.is_valid():
             errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
             return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
-        self.user, self.since = request.user, form.cleaned_data["since"]
-        return super().__call__(request, *args, **kwargs)
+        response = super().__call__(request, *args, **kwargs)
+        patch_vary_headers(response, ["Cookie"])
+        return response
 
-    def title(self):
+    def get_object(self, request, *args, **kwargs):
+        form = ChangesForm(request.GET)
+        form.is_valid()  # checked in __call__
+        return ChangesQuery(user=request.user, since=form.cleaned_data["since"])
+
+    def title(self, query):
         return gettext("ASCN Events: schedule changes")
 
-    def subtitle(self):
+    def subtitle(self, query):
         return gettext("Meetings and sessions added, moved or cancelled since %(date)s.") % {
-            "date": formats.date_format(self.since, "DATE_FORMAT")
+            "date": formats.date_format(query.since, "DATE_FORMAT")
         }
 
-    def link(self):
-        return f"{reverse('events:changes')}?since={self.since.isoformat()}"
+    def link(self, query):
+        return f"{reverse('events:changes')}?since={query.since.isoformat()}"
 
-    def items(self):
-        return schedule.schedule_changes(user=self.user, since=self.since, limit=100)
+    def items(self, query):
+        return schedule.schedule_changes(user=query.user, since=query.since, limit=100)
 
     def item_title(self, item):
         # History rows may predate the rule against control characters, and XML cannot carry them.

@@ -1,92 +1,13 @@
 """Access control everywhere: crawl every URL pattern as an anonymous visitor with
 restricted and confidential data present; none of it may show up anywhere."""
 
-import datetime as dt
 import re
-import zoneinfo
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from events.models import Access, Mode, OutcomeDocument
-
-from .factories import (
-    DelegationFactory,
-    DelegationMemberFactory,
-    DocumentFactory,
-    MeetingFactory,
-    SeriesFactory,
-    SessionFactory,
-    VenueFactory,
-)
-
 pytestmark = pytest.mark.django_db
-
-SINGAPORE = zoneinfo.ZoneInfo("Asia/Singapore")
-
-
-def at(day, hour):
-    start = dt.datetime.combine(day, dt.time(hour), tzinfo=SINGAPORE)
-    return {"start": start, "end": start + dt.timedelta(hours=1)}
-
-
-@pytest.fixture
-def secret_world():
-    """Public meetings beside restricted and confidential ones; returns (secrets, public markers, values)."""
-    series = SeriesFactory(slug="summit", name="ASEAN Summit")
-    venue = VenueFactory(name="Suntec", city="Singapore")
-    day = dt.date(2030, 3, 1)
-    public = MeetingFactory(series=series, venue=venue, title="Open Summit PUBLICMARK", slug="open-summit", ordinal=1)
-    SessionFactory(meeting=public, title="Open Plenary PUBLICMARK", **at(day, 9))
-    SessionFactory(
-        meeting=public, title="Online Briefing", mode=Mode.VIRTUAL, venue=None,
-        join_url="https://join.example.org/JOINSECRET-public", join_passcode="PASSSECRET1", **at(day, 11),
-    )  # fmt: skip
-    SessionFactory(
-        meeting=public, title="Closed Retreat SECRETCLOSED", description="SECRETDESC of the retreat",
-        access=Access.RESTRICTED, show_as_closed=True, mode=Mode.HYBRID,
-        join_url="https://join.example.org/JOINSECRET-closed", join_passcode="PASSSECRET2", **at(day, 14),
-    )  # fmt: skip
-    SessionFactory(meeting=public, title="Restricted Side Talk SECRETRS", access=Access.RESTRICTED, **at(day, 15))
-    SessionFactory(meeting=public, title="Confidential Dinner SECRETCD", access=Access.CONFIDENTIAL, **at(day, 19))
-    DocumentFactory(meeting=public, title="Public Declaration PUBLICMARK")
-
-    restricted = MeetingFactory(
-        series=series, venue=venue, title="Restricted Ministerial SECRETRM", title_id="Menteri SECRETRMID",
-        slug="restricted-ministerial", ordinal=2, access=Access.RESTRICTED, parent=public,
-        theme="SECRETTHEME", start_date=day, end_date=day,
-    )  # fmt: skip
-    SessionFactory(meeting=restricted, title="Ministerial Plenary SECRETMP", **at(day, 10))
-    DocumentFactory(
-        meeting=restricted, title="Restricted Statement SECRETDOC1",
-        status=OutcomeDocument.DocumentStatus.PUBLISHED, url="https://docs.example.org/SECRETDOCURL1.pdf",
-    )  # fmt: skip
-    DelegationMemberFactory(delegation=DelegationFactory(meeting=restricted, country="MM", note="SECRETNOTE"))
-
-    other_series = SeriesFactory(slug="retreats", name="Leaders' Retreats")
-    confidential = MeetingFactory(
-        series=other_series, venue=venue, title="Confidential Retreat SECRETCR", slug="confidential-retreat",
-        access=Access.CONFIDENTIAL, description="SECRETMEETINGDESC",
-    )  # fmt: skip
-    SessionFactory(meeting=confidential, title="Leaders Only SECRETLO", **at(day, 16))
-    DocumentFactory(meeting=confidential, title="Confidential Minutes SECRETDOC2")
-    DelegationFactory(meeting=confidential, country="TH", organisation="SECRETORG")
-    DelegationFactory(meeting=public, country="ID")
-
-    values = {
-        "slug": ["open-summit", "restricted-ministerial", "confidential-retreat", "summit", "retreats"],
-        "country": ["ID", "MM", "TH", "id"],
-        "year": ["2030"],
-        "month": ["3"],
-        "token": ["not-a-real-token"],
-        "format": ["json", "ics"],
-        "pk": [str(m.pk) for m in (public, restricted, confidential)],
-    }
-    values["object_id"] = values["pk"]
-    values["id"] = values["pk"]
-    return values
-
 
 PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>|\(\?P<(?P<rname>\w+)>[^)]*\)")
 

@@ -190,7 +190,7 @@ def test_published_documents_become_attachments_and_description_lines():
     lines = content_lines(text)
     assert [line for line in lines if line.startswith("ATTACH")] == [
         "ATTACH:https://asean.example/vision.pdf",
-        "ATTACH:https://events.test/media/documents/2030/report.pdf",
+        "ATTACH:https://events.test/documents/3/file/",  # the view that asks the access policy
     ]
     description = str(parse_event(text)["DESCRIPTION"])
     assert "- Vision (Vision, Published): https://asean.example/vision.pdf" in description

@@ -1,0 +1,225 @@
+"""Doors the role crawl cannot judge alone: history from the moment an item became visible,
+references to hidden parents, document files, and per-request state on shared view instances."""
+
+import re
+import threading
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.files.base import ContentFile
+from django.test import Client, RequestFactory
+from rest_framework.test import APIClient
+
+from events import access, ical, schedule, views
+from events.models import Access, Meeting
+
+from .factories import DocumentFactory, MeetingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published_later():
+    """A meeting drafted as restricted under another title, then renamed and published."""
+    meeting = MeetingFactory(title="Draft SECRETOLDTITLE", slug="later", access=Access.RESTRICTED,
+                             description="SECRETOLDDESC")  # fmt: skip
+    meeting.title, meeting.description = "Smart Cities Summit", "Open to all"
+    meeting.save()
+    meeting.access = Access.PUBLIC
+    meeting.save()
+    meeting.theme = "Liveable cities"
+    meeting.save()
+    return meeting
+
+
+def test_history_public_page_starts_when_the_meeting_became_public(client, published_later):
+    body = client.get("/meetings/later/").content.decode()
+
+    assert "SECRETOLD" not in body
+    entries = schedule.meeting_history(meeting=published_later, user=AnonymousUser())
+    assert [(e.action, e.title) for e in entries] == [
+        ("changed", "Smart Cities Summit"),
+        ("added", "Smart Cities Summit"),
+    ]
+    assert [(c.old, c.new) for c in entries[0].changes] == [("—", "Liveable cities")]
+
+
+def test_history_staff_with_the_level_see_it_all(published_later, viewer_user):
+    entries = schedule.meeting_history(meeting=published_later, user=viewer_user)
+
+    assert [e.action for e in entries] == ["changed", "changed", "changed", "added"]
+    assert entries[-1].title == "Draft SECRETOLDTITLE"
+
+
+def test_history_changes_page_and_atom_never_show_titles_held_while_restricted(client, published_later):
+    page = client.get("/changes/?since=2000-01-01").content.decode()
+    atom = client.get("/changes/feed/?since=2000-01-01").content.decode()
+
+    assert ("SECRETOLDTITLE" in page, "SECRETOLDTITLE" in atom) == (False, False)
+    assert "Added: Smart Cities Summit" in atom
+    changes = schedule.schedule_changes(user=AnonymousUser(), since=published_later.created.date())
+    assert [(c.kind, c.title) for c in changes] == [("added", "Smart Cities Summit")]
+
+
+def test_history_admin_lists_only_records_at_the_readers_level(published_later, data_entry_client):
+    published_later.access = Access.CONFIDENTIAL
+    published_later.save()
+    published_later.title = "Held SECRETCONFTITLE"
+    published_later.save()
+    published_later.title = "Smart Cities Summit"
+    published_later.save()
+    published_later.access = Access.RESTRICTED
+    published_later.save()
+
+    body = data_entry_client.get(f"/admin/events/meeting/{published_later.pk}/history/").content.decode()
+
+    assert "SECRETCONFTITLE" not in body
+    assert "Smart Cities Summit" in body
+
+
+def test_references_hidden_parent_is_never_named(client, data_entry_user):
+    parent = MeetingFactory(title="Secret Summit SECRETPARENT", slug="secret-summit", access=Access.CONFIDENTIAL)
+    MeetingFactory(title="Open Side Event", slug="side", parent=parent)
+    api = APIClient()
+    api.force_authenticate(data_entry_user)
+
+    page = client.get("/meetings/side/").content.decode()
+    feed = client.get("/feeds/all.ics").content.decode()
+    anonymous_api = client.get("/api/v1/meetings/side/").json()
+    clerk_api = api.get("/api/v1/meetings/side/").json()
+
+    assert ("SECRETPARENT" in page, "secret-summit" in page) == (False, False)
+    assert f"meeting-{parent.pk}@" not in feed
+    assert (anonymous_api["parent"], clerk_api["parent"]) == (None, None)
+
+
+def test_references_visible_parent_is_named_in_feed_and_api(editor_user):
+    parent = MeetingFactory(slug="summit", access=Access.RESTRICTED)
+    MeetingFactory(slug="side", parent=parent)
+    client = Client()
+    client.force_login(editor_user)
+    from events.models import FeedToken
+
+    _token, secret = FeedToken.issue(user=editor_user)
+    feed = client.get(f"/feeds/private/{secret}.ics").content.decode()
+    api = APIClient()
+    api.force_authenticate(editor_user)
+
+    assert f"RELATED-TO;RELTYPE=PARENT:meeting-{parent.pk}@" in feed
+    assert api.get("/api/v1/meetings/side/").json()["parent"] == "summit"
+
+
+def test_references_feed_pieces_of_one_meeting_differ_by_whether_the_parent_is_shown():
+    row = {"parent_id": 7, "parent__access": Access.RESTRICTED}
+
+    assert (ical.shows_parent(row, [Access.PUBLIC]), ical.shows_parent(row, access.LEVELS)) == (False, True)
+
+
+@pytest.fixture
+def files(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.SENDFILE_ROOT = str(tmp_path)
+    documents = {}
+    for level in access.LEVELS:
+        document = DocumentFactory(meeting=MeetingFactory(access=level), title=f"Minutes {level}")
+        document.file.save("Minutes of the meeting.pdf", ContentFile(f"%PDF {level}".encode()))
+        documents[level] = document
+    return documents
+
+
+def test_files_are_stored_under_random_names_and_linked_through_the_view(files):
+    document = files[Access.PUBLIC]
+
+    assert re.fullmatch(r"documents/[0-9a-f]{32}\.pdf", document.file.name)
+    assert document.link == f"/documents/{document.pk}/file/"
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", {"public": 200, "restricted": 404, "confidential": 404}),
+        ("viewer", {"public": 200, "restricted": 200, "confidential": 404}),
+        ("editor", {"public": 200, "restricted": 200, "confidential": 200}),
+    ],
+)
+def test_files_are_served_to_exactly_those_who_may_see_the_document(files, who, expected, viewer_user, editor_user):
+    client = Client()
+    if who != "anonymous":
+        client.force_login({"viewer": viewer_user, "editor": editor_user}[who])
+
+    answers = {level: client.get(f"/documents/{document.pk}/file/") for level, document in files.items()}
+
+    assert {level: response.status_code for level, response in answers.items()} == expected
+    served = {level: r.content for level, r in answers.items() if r.status_code == 200}
+    assert served == {level: f"%PDF {level}".encode() for level in served}
+    assert answers["public"]["Cache-Control"] == "public, max-age=3600"
+    assert answers["public"]["Content-Disposition"] == 'inline; filename="minutes-public.pdf"'
+    if who == "editor":
+        assert answers["confidential"]["Cache-Control"] == "private, no-store"
+
+
+def test_files_have_no_public_media_route(files, client):
+    assert client.get(f"/media/{files[Access.PUBLIC].file.name}").status_code == 404
+
+
+def test_files_production_hands_the_transfer_to_nginx(files, settings, client):
+    from django_sendfile.utils import _get_sendfile
+
+    settings.SENDFILE_BACKEND = "django_sendfile.backends.nginx"
+    _get_sendfile.cache_clear()
+    try:
+        response = client.get(f"/documents/{files[Access.PUBLIC].pk}/file/")
+    finally:
+        _get_sendfile.cache_clear()
+
+    assert response["X-Accel-Redirect"] == f"/protected-media/{files[Access.PUBLIC].file.name}"
+    assert response.content == b""
+
+
+def test_changes_feed_instance_keeps_no_request_state_across_concurrent_requests(monkeypatch, viewer_user):
+    """One ChangesFeed instance is the URL's callable: two readers at once must each get their own answer."""
+    from django.utils import feedgenerator
+
+    feed = views.ChangesFeed()
+    both_inside = threading.Barrier(2, timeout=10)
+    original_init = feedgenerator.Atom1Feed.__init__
+
+    def rendezvous(self, *args, **kwargs):
+        # Both requests have read their parameters and are about to list the items.
+        both_inside.wait()
+        original_init(self, *args, **kwargs)
+
+    def fake_changes(*, user, since, limit):
+        who = "staff" if user.is_authenticated else "anonymous"
+        return [schedule.ScheduleChange("added", "meeting", Meeting(pk=1).created or _now(), f"For {who}",
+                                        "M", "/m/", since.isoformat(), f"tag:x,2024:{who}")]  # fmt: skip
+
+    monkeypatch.setattr(feedgenerator.Atom1Feed, "__init__", rendezvous)
+    monkeypatch.setattr(schedule, "schedule_changes", fake_changes)
+    factory = RequestFactory()
+    requests = {
+        "anonymous": factory.get("/changes/feed/?since=2030-01-01"),
+        "staff": factory.get("/changes/feed/?since=2031-02-02"),
+    }
+    requests["anonymous"].user, requests["staff"].user = AnonymousUser(), viewer_user
+    answers = {}
+
+    def serve(name):
+        answers[name] = feed(requests[name]).content.decode()
+
+    threads = [threading.Thread(target=serve, args=(name,)) for name in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert ("For anonymous" in answers["anonymous"], "For staff" in answers["anonymous"]) == (True, False)
+    assert ("For staff" in answers["staff"], "For anonymous" in answers["staff"]) == (True, False)
+    assert ("since=2030-01-01" in answers["anonymous"], "since=2031-02-02" in answers["staff"]) == (True, True)
+    assert vars(feed) == {}
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
