@@ -26,6 +26,9 @@ administrator who adjusts a group changes what its members may do here:
 `POLICY_TABLE` renders this as the table the README carries (a test compares them).
 """
 
+import bisect
+from collections import defaultdict
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -123,6 +126,60 @@ def visible_history(records, user):
     if len(levels) == len(LEVELS) or not hasattr(records.model, "access"):
         return records
     return records.filter(access__in=levels)
+
+
+# --- History ------------------------------------------------------------------
+
+
+class MeetingLevels:
+    """Each meeting's access level over time, from its history: what a session's record was held under."""
+
+    def __init__(self, rows, current=None):
+        self.times, self.levels = defaultdict(list), defaultdict(list)
+        for meeting_id, when, level in sorted(rows, key=lambda row: (row[0], row[1])):
+            self.times[meeting_id].append(when)
+            self.levels[meeting_id].append(level)
+        self.current = current or {}
+
+    @classmethod
+    def of(cls, meeting_ids):
+        from .models import Meeting
+
+        rows = Meeting.history.filter(id__in=meeting_ids).values_list("id", "history_date", "access")
+        current = dict(Meeting.objects.filter(pk__in=meeting_ids).values_list("pk", "access"))
+        return cls(rows, current)
+
+    def at(self, meeting_id, when):
+        times = self.times.get(meeting_id)
+        if not times:
+            return self.current.get(meeting_id, Access.CONFIDENTIAL)
+        index = bisect.bisect_right(times, when) - 1
+        return self.levels[meeting_id][max(index, 0)]
+
+
+def record_visible(record, *, user, meeting_levels=None):
+    """Whether `user` may see a history record: the level it was held at then, and its meeting's then."""
+    meeting_level = meeting_levels.at(record.meeting_id, record.history_date) if meeting_levels else None
+    return can_see(user, highest(getattr(record, "access", None), meeting_level))
+
+
+def visible_records(records, *, user, meeting_levels=None):
+    """(record, previous visible record or None, first visible after hidden ones) for `user`.
+
+    History shows an item only from the moment it became visible to the reader: a record held above
+    their level is left out, and the first record after it is not compared with anything before.
+    """
+    previous, hidden, last_id, out = None, False, None, []
+    for record in records:
+        if record.id != last_id:
+            previous, hidden, last_id = None, False, record.id
+        if not record_visible(record, user=user, meeting_levels=meeting_levels):
+            previous, hidden = None, True
+            continue
+        out.append((record, previous, hidden and previous is None))
+        previous = record
+        hidden = False
+    return out
 
 
 # --- Changing -----------------------------------------------------------------

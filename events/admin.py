@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -79,8 +81,36 @@ class PolicyAdminMixin:
         return access.visible(queryset, request.user), distinct
 
     def get_history_queryset(self, request, history_manager, pk_name, object_id):
-        records = super().get_history_queryset(request, history_manager, pk_name, object_id)
-        return access.visible_history(records, request.user)
+        records = access.visible_history(
+            super().get_history_queryset(request, history_manager, pk_name, object_id), request.user
+        )
+        if not hasattr(records.model, "meeting_id"):
+            return records
+        # A session's, document's or delegation's record is also held at its meeting's level at the time.
+        fields = ["history_id", "history_date", "meeting_id", *self._own_level_field(records)]
+        rows = [SimpleNamespace(**row) for row in records.values(*fields)]
+        levels = access.MeetingLevels.of({row.meeting_id for row in rows})
+        shown = [row.history_id for row in rows if access.record_visible(row, user=request.user, meeting_levels=levels)]
+        return records.filter(history_id__in=shown)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # A version is shown (and can be reverted to) only if the history list would show it.
+        from django.contrib.admin.utils import unquote
+        from django.http import Http404
+
+        pk_name = self.model._meta.pk.attname
+        records = self.get_history_queryset(request, self.model.history, pk_name, unquote(object_id))
+        try:
+            shown = records.filter(history_id=int(version_id)).exists()
+        except ValueError:
+            shown = False
+        if not shown:
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    @staticmethod
+    def _own_level_field(records):
+        return ["access"] if hasattr(records.model, "access") else []
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
         # A changed parent or meeting is shown by id: its title may be one the reader must not see.
@@ -103,6 +133,12 @@ class PolicyInlineMixin:
         if db_field.related_model in {Meeting, Session}:
             kwargs["queryset"] = access.visible(db_field.related_model.objects.all(), request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def _without(line, name):
+    if isinstance(line, (list, tuple)):
+        return tuple(field for field in line if field != name)
+    return line
 
 
 class YearListFilter(admin.SimpleListFilter):
@@ -226,6 +262,17 @@ class MeetingAdmin(PolicyAdminMixin, SpreadsheetAdminMixin, SimpleHistoryAdmin):
         ),
         (_("Record"), {"fields": [("revision", "created", "updated")], "classes": ["collapse"]}),
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        # A meeting may be part of a summit the user may not see: the form leaves its parent out (and so
+        # keeps it on save) rather than naming it.
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not obj.parent_id or access.can_view(request.user, obj.parent):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [_without(line, "parent") for line in options["fields"]]})
+            for name, options in fieldsets
+        ]
 
     def get_urls(self):
         return recover_urls(self) + ics_import_urls(self) + super().get_urls()

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.widgets import AdminFileWidget
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
@@ -384,11 +385,39 @@ class SessionInlineForm(PolicyFormMixin, VenueLocalTimesForm, RevisionCheckedFor
 DOCUMENT_EXTENSIONS = {".pdf", ".doc", ".docx", ".odt", ".txt", ".xlsx", ".pptx"}
 
 
+class _CheckedFile:
+    """A stored file as the file widget shows it: its name, linked to the view that asks the access policy."""
+
+    def __init__(self, value, url):
+        self.value, self.url = value, url
+
+    def __str__(self):
+        return str(self.value)
+
+
+class CheckedFileInput(AdminFileWidget):
+    """The admin's file input, linking the current file to /documents/<id>/file/ (there is no /media/ route)."""
+
+    file_url = ""
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        if self.is_initial(value) and self.file_url:
+            return _CheckedFile(value, self.file_url)
+        return value
+
+
 class DocumentAdminForm(PolicyFormMixin, RevisionCheckedForm):
     """Outcome documents: a plain file name, a document type and a sane size."""
 
     class Meta(RevisionCheckedForm.Meta):
         model = OutcomeDocument
+        widgets = {"file": CheckedFileInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "file" in self.fields and self.instance.pk and self.instance.file:
+            self.fields["file"].widget.file_url = self.instance.file_url
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")

@@ -5,7 +5,6 @@ Each function takes what it needs by keyword and runs a fixed number of queries,
 whatever the number of meetings, so the pages built on them stay flat.
 """
 
-import bisect
 import dataclasses
 import datetime as dt
 import zoneinfo
@@ -404,55 +403,6 @@ def _record_zone(record, venue_zones, meeting_zone):
         return dt.UTC
 
 
-class MeetingLevels:
-    """Each meeting's access level over time, from its history: what a session's record was held under."""
-
-    def __init__(self, rows, current=None):
-        self.times, self.levels = defaultdict(list), defaultdict(list)
-        for meeting_id, when, level in sorted(rows, key=lambda row: (row[0], row[1])):
-            self.times[meeting_id].append(when)
-            self.levels[meeting_id].append(level)
-        self.current = current or {}
-
-    @classmethod
-    def of(cls, meeting_ids):
-        rows = Meeting.history.filter(id__in=meeting_ids).values_list("id", "history_date", "access")
-        current = dict(Meeting.objects.filter(pk__in=meeting_ids).values_list("pk", "access"))
-        return cls(rows, current)
-
-    def at(self, meeting_id, when):
-        times = self.times.get(meeting_id)
-        if not times:
-            return self.current.get(meeting_id, Access.CONFIDENTIAL)
-        index = bisect.bisect_right(times, when) - 1
-        return self.levels[meeting_id][max(index, 0)]
-
-
-def record_visible(record, *, user, meeting_levels=None):
-    """Whether `user` may see a history record: the level it was held at then, and its meeting's then."""
-    meeting_level = meeting_levels.at(record.meeting_id, record.history_date) if meeting_levels else None
-    return access.can_see(user, access.highest(record.access, meeting_level))
-
-
-def visible_records(records, *, user, meeting_levels=None):
-    """(record, previous visible record or None, first visible after hidden ones) for `user`.
-
-    History shows an item only from the moment it became visible to the reader: a record held above
-    their level is left out, and the first record after it is not compared with anything before.
-    """
-    previous, hidden, last_id, out = None, False, None, []
-    for record in records:
-        if record.id != last_id:
-            previous, hidden, last_id = None, False, record.id
-        if not record_visible(record, user=user, meeting_levels=meeting_levels):
-            previous, hidden = None, True
-            continue
-        out.append((record, previous, hidden and previous is None))
-        previous = record
-        hidden = False
-    return out
-
-
 def meeting_history(*, meeting, user, limit=50):
     """The meeting's change history and its sessions', newest first, as `user` may see it.
 
@@ -465,7 +415,7 @@ def meeting_history(*, meeting, user, limit=50):
     meeting_records = list(
         Meeting.history.filter(id=meeting.pk).select_related("history_user").order_by("history_date", "history_id")
     )
-    meeting_levels = MeetingLevels(
+    meeting_levels = access.MeetingLevels(
         [(meeting.pk, r.history_date, r.access) for r in meeting_records], {meeting.pk: meeting.access}
     )
     session_records = [
@@ -477,8 +427,8 @@ def meeting_history(*, meeting, user, limit=50):
         if r.id in visible_session_ids or (r.history_type == "-" and r.access in levels)
     ]
     shown = {
-        "meeting": visible_records(meeting_records, user=user),
-        "session": visible_records(session_records, user=user, meeting_levels=meeting_levels),
+        "meeting": access.visible_records(meeting_records, user=user),
+        "session": access.visible_records(session_records, user=user, meeting_levels=meeting_levels),
     }
     labels = _Labels([r for pairs in shown.values() for r, _p, _h in pairs], user)
     entries = []
@@ -585,7 +535,7 @@ def schedule_changes(*, user, since, limit=200):
         "session": list(Session.history.filter(id__in=recent["session"]).order_by("id", "history_date", "history_id")),
     }
     meeting_ids = set(recent["meeting"]) | {r.meeting_id for r in records["session"]}
-    meeting_levels = MeetingLevels.of(meeting_ids)
+    meeting_levels = access.MeetingLevels.of(meeting_ids)
     visible_meetings = {m.pk: m for m in Meeting.objects.visible_to(user).filter(pk__in=meeting_ids)}
     visible_sessions = set(
         Session.objects.visible_to(user).filter(pk__in=recent["session"]).values_list("pk", flat=True)
@@ -597,7 +547,7 @@ def schedule_changes(*, user, since, limit=200):
     changes = []
     for what, history in records.items():
         # Each item's history from the moment it became visible to `user` (see visible_records).
-        shown = visible_records(history, user=user, meeting_levels=meeting_levels if what == "session" else None)
+        shown = access.visible_records(history, user=user, meeting_levels=meeting_levels if what == "session" else None)
         for record, previous, appeared in shown:
             kind = _classify(record, previous, what, appeared)
             if kind is None or record.history_date < since_at:

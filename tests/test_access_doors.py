@@ -223,3 +223,98 @@ def _now():
     from django.utils import timezone
 
     return timezone.now()
+
+
+def test_admin_inline_session_added_by_a_clerk_starts_restricted(data_entry_client):
+    from .test_access_roles import admin_meeting_post, new_meeting
+
+    meeting = new_meeting({Access.PUBLIC: MeetingFactory(slug="other")}, Access.RESTRICTED)
+    data = admin_meeting_post(meeting)
+    data.update({
+        "sessions-TOTAL_FORMS": "1", "sessions-0-title": "Opening", "sessions-0-kind": "plenary",
+        "sessions-0-starts_on": "2030-05-01", "sessions-0-venue": meeting.venue_id, "sessions-0-mode": "in_person",
+        "sessions-0-status": "scheduled",
+    })  # fmt: skip
+
+    response = data_entry_client.post("/admin/events/meeting/add/", data)
+
+    assert response.status_code == 302
+    created = Meeting.objects.get(slug="new")
+    assert (created.access, list(created.sessions.values_list("title", "access"))) == (
+        Access.RESTRICTED, [("Opening", Access.RESTRICTED)],
+    )  # fmt: skip
+
+
+def test_admin_form_leaves_out_a_parent_the_user_may_not_see_and_keeps_it(data_entry_client):
+    from .test_access_roles import admin_meeting_post
+
+    parent = MeetingFactory(title="Secret Summit SECRETPARENT", slug="secret-summit", access=Access.CONFIDENTIAL)
+    child = MeetingFactory(slug="side", parent=parent, access=Access.RESTRICTED)
+
+    page = data_entry_client.get(f"/admin/events/meeting/{child.pk}/change/").content.decode()
+    data = admin_meeting_post(child, title="Renamed")
+    del data["ordinal"]
+    saved = data_entry_client.post(f"/admin/events/meeting/{child.pk}/change/", data)
+
+    assert ("SECRETPARENT" in page, 'name="parent"' in page) == (False, False)
+    assert saved.status_code == 302
+    child.refresh_from_db()
+    assert (child.title, child.parent_id) == ("Renamed", parent.pk)
+
+
+def test_admin_file_widget_links_to_the_checked_view(files, editor_client):
+    document = files[Access.CONFIDENTIAL]
+
+    page = editor_client.get(f"/admin/events/outcomedocument/{document.pk}/change/").content.decode()
+
+    assert f'href="/documents/{document.pk}/file/"' in page
+    assert "/media/" not in page
+
+
+def shared_callbacks():
+    """URL callbacks that are one instance serving every request (not a function such as as_view() makes)."""
+    import inspect
+
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(resolver):
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry)
+            elif isinstance(entry, URLPattern):
+                yield str(entry.pattern), entry.callback
+
+    def is_shared_instance(callback):
+        target = inspect.unwrap(callback)
+        return not (inspect.isfunction(target) or inspect.ismethod(target) or inspect.isfunction(callback))
+
+    return {route: cb for route, cb in walk(get_resolver()) if is_shared_instance(cb)}
+
+
+def test_shared_view_instances_keep_nothing_about_a_request(client, viewer_client, published_later):
+    shared = shared_callbacks()
+    for some_client in (client, viewer_client):
+        some_client.get("/changes/feed/?since=2000-01-01")
+
+    assert {route: type(cb).__name__ for route, cb in shared.items()} == {"changes/feed/": "ChangesFeed"}
+    assert {route: vars(cb) for route, cb in shared.items()} == {"changes/feed/": {}}
+
+
+def test_history_admin_session_records_held_under_a_hidden_meeting_are_not_shown(data_entry_client):
+    from .factories import SessionFactory
+
+    meeting = MeetingFactory(access=Access.CONFIDENTIAL)
+    session = SessionFactory(meeting=meeting, title="Old SECRETSESSIONOLD")
+    old_version = session.history.get().history_id
+    session.title = "Plenary"
+    session.save()
+    meeting.access = Access.RESTRICTED
+    meeting.save()
+    session.description = "Agenda"
+    session.save()
+
+    listing = data_entry_client.get(f"/admin/events/session/{session.pk}/history/").content.decode()
+    version = data_entry_client.get(f"/admin/events/session/{session.pk}/history/{old_version}/")
+
+    assert ("SECRETSESSIONOLD" in listing, "Plenary" in listing) == (False, True)
+    assert version.status_code == 404
