@@ -40,6 +40,10 @@ PUBLISH_NOTE = _("Only an editor (a role that may publish) can make it public.")
 PUBLISH_REFUSED = _(
     "Only an editor may publish or lower an access level. Save it as restricted and ask an editor to publish it."
 )
+NEW_ROWS_RESTRICTED_NOTE = _(
+    "New rows without an access level are created as restricted: only an editor (a role that may publish) can "
+    "make them public."
+)
 CREATED_RESTRICTED_NOTE = _("Created as restricted: only an editor (a role that may publish) can make it public.")
 # Models whose rows carry (or inherit) an access level.
 LEVELLED = {"meeting", "session", "outcomedocument", "delegation", "delegationmember"}

@@ -314,7 +314,8 @@ class Person(Revisioned):
 
 class MeetingQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(access=Access.PUBLIC)
+        """What anyone may see (the policy is events.access)."""
+        return self.visible_to(None)
 
     def visible_to(self, user):
         """The meetings `user` may see (the policy is events.access)."""
@@ -549,7 +550,8 @@ class SessionKind(models.TextChoices):
 
 class SessionQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(access=Access.PUBLIC, meeting__access=Access.PUBLIC)
+        """What anyone may see (the policy is events.access)."""
+        return self.visible_to(None)
 
     def visible_to(self, user):
         from . import access

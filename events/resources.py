@@ -13,6 +13,7 @@ rows). Exported cells are formula-safe and imports undo the escape
 
 import datetime as dt
 
+from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from import_export import fields, resources, widgets
 from import_export.admin import ExportActionMixin, ImportExportMixin
@@ -268,6 +269,12 @@ class SpreadsheetAdminMixin(ImportExportMixin, ExportActionMixin):
 
     def has_export_permission(self, request):
         return access.can_export(request.user, self.model)
+
+    def import_action(self, request, *args, **kwargs):
+        if request.method == "GET" and hasattr(self.model, "access") and not access.can_publish(request.user):
+            # Rows without an access level start restricted for this user; say so before they upload.
+            messages.info(request, access.NEW_ROWS_RESTRICTED_NOTE)
+        return super().import_action(request, *args, **kwargs)
 
     def get_import_data_kwargs(self, **kwargs):
         kwargs = super().get_import_data_kwargs(**kwargs)

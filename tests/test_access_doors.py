@@ -318,3 +318,55 @@ def test_history_admin_session_records_held_under_a_hidden_meeting_are_not_shown
 
     assert ("SECRETSESSIONOLD" in listing, "Plenary" in listing) == (False, True)
     assert version.status_code == 404
+
+
+def test_spreadsheet_import_page_tells_a_clerk_new_rows_start_restricted(data_entry_client, editor_client):
+    note = "New rows without an access level are created as restricted"
+
+    assert note in data_entry_client.get("/admin/events/meeting/import/").content.decode()
+    assert note not in editor_client.get("/admin/events/meeting/import/").content.decode()
+
+
+def test_spreadsheet_row_without_access_level_from_a_clerk_starts_restricted(data_entry_user):
+    from events.resources import MeetingResource
+
+    from .factories import SeriesFactory, VenueFactory
+    from .test_resources import dataset
+
+    SeriesFactory(slug="summit")
+    VenueFactory(name="Suntec", city="Singapore")
+    result = MeetingResource().import_data(
+        dataset("slug,title,series,start_date,end_date,venue,mode,status\n"
+                "quiet,Quiet,summit,2030-11-10,2030-11-13,Suntec,in_person,scheduled\n"),
+        rollback_on_validation_errors=True,
+        user=data_entry_user,
+    )  # fmt: skip
+
+    assert not result.has_validation_errors()
+    assert list(Meeting.objects.values_list("slug", "access")) == [("quiet", Access.RESTRICTED)]
+
+
+def test_import_ics_command_as_a_user_reports_what_it_may_not_change(data_entry_user, tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    from .test_access_roles import ics_event
+
+    hidden = MeetingFactory(access=Access.CONFIDENTIAL, external_uid="partner-secret@example.org", title="Hidden")
+    source = tmp_path / "p.ics"
+    source.write_bytes(ics_event("partner-secret@example.org") + b"")
+    out = io.StringIO()
+
+    call_command("import_ics", str(source), series=hidden.series.slug, user="clerk", no_progress=True, stdout=out)
+
+    assert "1 not applied (partner-secret@example.org: matches a meeting you may not change)" in out.getvalue()
+    hidden.refresh_from_db()
+    assert (hidden.title, hidden.access) == ("Hidden", Access.CONFIDENTIAL)
+
+
+def test_import_ics_command_refuses_an_unknown_user(db, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="No active user “nobody”."):
+        call_command("import_ics", str(tmp_path / "p.ics"), series="x", user="nobody")

@@ -516,3 +516,13 @@ def test_record_file_that_is_not_utf8_is_refused(unchanged, tmp_path):
     assert str(error.value) == (
         "Record not loaded, nothing changed: venues.csv: not UTF-8 text (invalid continuation byte at byte 30)."
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/admin/r/abc/1/", "/admin/r/1/not-a-number/", "/admin/events/meeting/{pk}/history/abc/"],
+)
+def test_malformed_admin_object_addresses_are_not_found(unchanged, editor_client, url):
+    response = editor_client.get(url.format(pk=unchanged.pk))
+
+    assert response.status_code == 404
