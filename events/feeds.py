@@ -330,7 +330,8 @@ def month_digests(stamp):
     `updated` (document and venue changes touch the meetings and sessions showing
     them) and the revisions, inserts and deletes the counts and id sums, access and
     "show as closed" changes their own sums, a meeting gaining or losing sessions
-    the session sums of its month, and any series edit every month. Who attends
+    the session sums of its month, a parent's edit (its level) its parts' months, and any series edit every
+    month. Who attends
     what is not followed here: delegation feeds are not chunked.
     """
     key = f"ical:digests:{ical.CODE_VERSION}:{stamp[0]}.{stamp[1]}"
@@ -349,7 +350,9 @@ def month_digests(stamp):
         .annotate(n=Count("id"), ids=Sum("id"), revisions=Sum("revision"), updated=Max("updated"),
                   public=_id_if(public), session_count=Count("sessions"), session_ids=Sum("sessions__id"),
                   session_updated=Max("sessions__updated"),
-                  session_public=Sum(Case(When(sessions__access=Access.PUBLIC, then=F("sessions__id")), default=0)))
+                  session_public=Sum(Case(When(sessions__access=Access.PUBLIC, then=F("sessions__id")), default=0)),
+                  # RELATED-TO names a parent only for readers who may see it: its level is part of the month.
+                  parent_updated=Max("parent__updated"))
     )  # fmt: skip
     series = Series.objects.aggregate(n=Count("id"), ids=Sum("id"), updated=Max("updated"))
     parts = {}

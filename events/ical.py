@@ -696,7 +696,9 @@ def _render_items(items, ctx, levels, documents):
     with _writing(ctx.language):
         for kind, row in items:
             if kind == "m":
-                text = meeting_events(row, ctx, docs_by_meeting.get(row["id"], ()))
+                text = meeting_events(
+                    row, ctx, docs_by_meeting.get(row["id"], ()), show_parent=shows_parent(row, levels)
+                )
             elif is_closed_stub(row, levels):
                 text = closed_session_event(row, ctx)
             else:

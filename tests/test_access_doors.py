@@ -1,6 +1,7 @@
 """Doors the role crawl cannot judge alone: history from the moment an item became visible,
 references to hidden parents, document files, and per-request state on shared view instances."""
 
+import datetime as dt
 import re
 import threading
 
@@ -370,3 +371,16 @@ def test_import_ics_command_refuses_an_unknown_user(db, tmp_path):
 
     with pytest.raises(CommandError, match="No active user “nobody”."):
         call_command("import_ics", str(tmp_path / "p.ics"), series="x", user="nobody")
+
+
+def test_references_a_parent_made_confidential_leaves_its_parts_feed_events(client):
+    parent = MeetingFactory(slug="summit", start_date=dt.date(2030, 1, 1), end_date=dt.date(2030, 1, 2))
+    MeetingFactory(slug="side", parent=parent)
+    named = f"RELATED-TO;RELTYPE=PARENT:meeting-{parent.pk}@"
+    before = client.get("/feeds/all.ics").content.decode()
+
+    parent.access = Access.CONFIDENTIAL
+    parent.save()
+    after = client.get("/feeds/all.ics").content.decode()
+
+    assert (named in before, named in after) == (True, False)
