@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_countries",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
@@ -209,13 +209,24 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: a wrong token is then a 401 with WWW-Authenticate, not a bare 403.
+        "events.api.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # Size and depth limits on JSON bodies (400, never 500), on every endpoint.
+    "DEFAULT_PARSER_CLASSES": [
+        "events.api.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "events.api.Pagination",
     "PAGE_SIZE": 50,
 }
+
+# API tokens (django-rest-knox): only a SHA-512 digest is stored; the secret is shown once when issued
+# (`manage.py issue_api_token` or the admin). No expiry unless one is given.
+REST_KNOX = {"TOKEN_TTL": None, "TOKEN_PREFIX": "ascn_", "AUTH_HEADER_PREFIX": "Token"}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "ASCN Events API",

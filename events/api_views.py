@@ -16,6 +16,7 @@ from django.db.models import Prefetch, ProtectedError
 from django.urls import include, path
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from knox import views as knox_views
 from rest_framework import permissions, routers, serializers, viewsets
 from rest_framework.exceptions import APIException
 from rest_framework.filters import OrderingFilter
@@ -300,6 +301,9 @@ router.register("delegations", DelegationViewSet, basename="delegation")
 router.register("follows", FollowViewSet, basename="follow")
 
 urlpatterns = [
+    # A client revokes its own token (or all of its user's); tokens are issued by `manage.py issue_api_token`.
+    path("v1/auth/logout/", knox_views.LogoutView.as_view(), name="api_token_revoke"),
+    path("v1/auth/logoutall/", knox_views.LogoutAllView.as_view(), name="api_token_revoke_all"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", DocsView.as_view(url_name="events:api_schema"), name="api_docs"),

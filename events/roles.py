@@ -23,7 +23,7 @@ EDITOR = (
     + ["publish_meeting", "view_confidential"]
 )
 ROLES = {"Viewer": VIEWER, "Data entry": DATA_ENTRY, "Editor": EDITOR}
-ADMINISTRATOR_APPS = ["events", "auth", "authtoken", "axes", "admin"]
+ADMINISTRATOR_APPS = ["events", "auth", "knox", "axes", "admin"]
 
 
 def create_missing_roles(*, using="default", apps=global_apps):

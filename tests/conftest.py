@@ -38,6 +38,13 @@ def staff_client(client, staff):
     return client
 
 
+def api_token(user):
+    """A django-rest-knox API token of `user`: the secret to send as `Authorization: Token <secret>`."""
+    from knox.models import AuthToken
+
+    return AuthToken.objects.create(user=user, expiry=None)[1]
+
+
 @pytest.fixture
 def user(db):
     return UserFactory(username="planner")

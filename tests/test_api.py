@@ -5,11 +5,11 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from events.models import Access, Meeting, Mode, Series, Session, Status
 
+from .conftest import api_token
 from .factories import (
     DelegationFactory,
     DelegationMemberFactory,
@@ -37,7 +37,7 @@ def anon():
 def staff_api():
     staff = StaffFactory(username="api-staff")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=staff).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(staff)}")
     return client
 
 
@@ -565,7 +565,7 @@ def test_schema_lists_every_endpoint_and_no_format_filter(anon):
     params = {p["name"] for p in schema["paths"]["/api/v1/meetings/"]["get"]["parameters"]}
     assert {"series", "country", "mode", "status", "from", "to", "q", "ordering", "page", "page_size"} <= params
     assert "format" not in params
-    assert "tokenAuth" in schema["components"]["securitySchemes"]
+    assert "knoxApiToken" in schema["components"]["securitySchemes"]
 
 
 def test_docs_page_uses_only_local_static_files_and_no_inline_code(anon):

@@ -2,9 +2,11 @@
 leaves the database unchanged, and every output stays valid for rows that already hold bad text."""
 
 import csv
+import datetime as dt
 import importlib
 import io
 import json
+import threading
 import xml.etree.ElementTree as ET
 import zipfile
 
@@ -15,17 +17,30 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from knox.models import AuthToken
+from rest_framework.test import APIClient
 
 from events.ics_import import IcsImportError, import_calendar
-from events.models import Meeting, Series, Session
+from events.models import Chairmanship, Meeting, NetworkCity, Series, Session
 from events.resources import MeetingResource
 from events.slugs import SlugAllocator, readable_slug
 from events.text import from_spreadsheet_cell, spreadsheet_cell
 
-from .factories import MeetingFactory, SeriesFactory, SessionFactory, StaffFactory
+from .conftest import api_token, snapshot
+from .factories import (
+    DelegationMemberFactory,
+    DocumentFactory,
+    MeetingFactory,
+    PersonFactory,
+    SeriesFactory,
+    SessionFactory,
+    StaffFactory,
+    VenueFactory,
+)
 from .test_import_ics import calendar, vevent
 from .test_reliability import login, meeting_change_data
 
@@ -389,3 +404,272 @@ def test_spreadsheet_rows_without_slugs_get_unique_ones(summit):
 
 def test_series_saved_without_a_slug_gets_one_from_its_name():
     assert Series.objects.create(name="ការប្រជុំ").slug == "karbrchoam"
+
+
+# --- 5. Revisions wherever two people can write -----------------------------------------------------------
+
+
+def admin_form_data(response):
+    """The POST data of an admin change page as the browser would send it back unchanged (inlines included)."""
+
+    def values(form, data):
+        for name in form.fields:
+            value = form[name].value()
+            key = form.add_prefix(name)
+            if isinstance(value, bool):
+                if value:
+                    data[key] = "on"
+            elif isinstance(value, list | tuple):
+                data[key] = [str(item) for item in value]
+            else:
+                data[key] = "" if value is None else str(value)
+
+    data = {}
+    values(response.context["adminform"].form, data)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        values(formset.management_form, data)
+        for form in formset.forms:
+            values(form, data)
+    return data
+
+
+def two_editors_save(model, pk, field, first_value, second_value):
+    url = reverse(f"admin:events_{model._meta.model_name}_change", args=[pk])
+    alice, bob = login(StaffFactory(username="alice")), login(StaffFactory(username="bob"))
+    alice_data, bob_data = admin_form_data(alice.get(url)), admin_form_data(bob.get(url))
+    first = bob.post(url, {**bob_data, field: first_value})
+    assert first.status_code == 302, first.context["adminform"].form.errors
+    return alice.post(url, {**alice_data, field: second_value})
+
+
+@pytest.mark.parametrize(
+    ("factory", "field"),
+    [
+        ("venue", "name"),
+        ("series", "name"),
+        ("person", "position"),
+        ("document", "title"),
+        ("delegation", "organisation"),
+        ("chairmanship", "note"),
+        ("networkcity", "name"),
+    ],
+)
+def test_admin_stale_save_is_refused_with_what_changed_for_every_edited_model(factory, field):
+    objects = {
+        "venue": VenueFactory,
+        "series": SeriesFactory,
+        "person": PersonFactory,
+        "document": DocumentFactory,
+        "delegation": lambda: DelegationMemberFactory().delegation,
+        "chairmanship": lambda: Chairmanship.objects.create(body="asean", year=2030, country="ID"),
+        "networkcity": lambda: NetworkCity.objects.create(series=SeriesFactory(), name="Makassar", country="ID"),
+    }
+    obj = objects[factory]()
+    second = two_editors_save(type(obj), obj.pk, field, "Bob's value", "Alice's value")
+    assert second.status_code == 200
+    [error] = second.context["adminform"].form.non_field_errors()
+    assert error.startswith(
+        "Someone else saved this record while you were editing it (now revision 2, you started from revision 1)."
+    )
+    assert '"Bob\'s value") changed by bob at ' in error
+    obj.refresh_from_db()
+    assert (getattr(obj, field), obj.revision) == ("Bob's value", 2)
+
+
+def test_admin_stale_inline_delegate_is_refused():
+    member = DelegationMemberFactory()
+    url = reverse("admin:events_delegation_change", args=[member.delegation_id])
+    alice = login(StaffFactory(username="alice"))
+    data = admin_form_data(alice.get(url))
+    member.role = "official"
+    member.save()
+    response = alice.post(url, {**data, "members-0-role": "csco"})
+    assert response.status_code == 200
+    [errors] = response.context["inline_admin_formsets"][0].formset.errors
+    assert errors["__all__"][0].startswith("Someone else saved this record while you were editing it")
+    member.refresh_from_db()
+    assert member.role == "official"
+
+
+@pytest.fixture
+def staff_api_client(db):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(StaffFactory(username='api'))}")
+    return client
+
+
+@pytest.mark.parametrize("kind", ["documents", "series"])
+def test_api_update_without_a_revision_is_428_and_changes_nothing(staff_api_client, kind):
+    obj = DocumentFactory() if kind == "documents" else SeriesFactory()
+    before = snapshot()
+    key = obj.pk if kind == "documents" else obj.slug
+    response = staff_api_client.patch(f"/api/v1/{kind}/{key}/", {"title": "x", "name": "x"}, format="json")
+    assert response.status_code == 428
+    assert response.json()["detail"].startswith("Say which revision you are changing")
+    assert snapshot() == before
+
+
+def test_api_document_stale_if_match_is_412_and_stale_body_revision_is_409(staff_api_client):
+    document = DocumentFactory(title="Draft")
+    document.title = "Colleague's title"
+    document.save()
+    before = snapshot()
+
+    stale_header = staff_api_client.patch(
+        f"/api/v1/documents/{document.pk}/", {"title": "Mine"}, format="json", HTTP_IF_MATCH='"1"'
+    )
+    stale_body = staff_api_client.patch(
+        f"/api/v1/documents/{document.pk}/", {"title": "Mine", "revision": 1}, format="json"
+    )
+
+    assert stale_header.status_code == 412
+    assert stale_body.status_code == 409
+    assert stale_body.json()["changed_fields"] == ["title (English)"]
+    assert snapshot() == before
+    fresh = staff_api_client.patch(
+        f"/api/v1/documents/{document.pk}/", {"title": "Mine"}, format="json", HTTP_IF_MATCH='"2"'
+    )
+    assert (fresh.status_code, fresh["ETag"], fresh.json()["title"]) == (200, '"3"', "Mine")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL's row locks")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind", ["documents", "series", "meetings", "sessions"])
+def test_concurrent_api_writers_on_postgresql_lose_nothing(kind):
+    staff = StaffFactory(username="writer")
+    obj = {
+        "documents": DocumentFactory,
+        "series": SeriesFactory,
+        "meetings": MeetingFactory,
+        "sessions": SessionFactory,
+    }[kind]()
+    key = obj.slug if kind in {"series", "meetings"} else obj.pk
+    field = "name" if kind == "series" else "title"
+    barrier, answers = threading.Barrier(2), {}
+
+    def write(value):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(staff)}")
+        barrier.wait()
+        answers[value] = client.patch(f"/api/v1/{kind}/{key}/", {field: value}, format="json", HTTP_IF_MATCH='"1"')
+        connection.close()
+
+    threads = [threading.Thread(target=write, args=(value,)) for value in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    statuses = sorted(answer.status_code for answer in answers.values())
+    assert statuses == [200, 412]
+    [winner] = [value for value, answer in answers.items() if answer.status_code == 200]
+    obj.refresh_from_db()
+    assert (getattr(obj, field), obj.revision) == (winner, 2)
+
+
+# --- 6. JSON bodies: size and depth -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/v1/meetings/"),
+        ("post", "/api/v1/sessions/"),
+        ("post", "/api/v1/documents/"),
+        ("post", "/api/v1/series/"),
+        ("patch", "/api/v1/meetings/steady-summit/"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "The JSON body is nested more than 20 levels deep."),
+        ('{"title": ' + "[" * 21 + "]" * 21 + "}", "The JSON body is nested more than 20 levels deep."),
+        (
+            '{"title": "' + "a" * (1024 * 1024) + '"}',
+            "The JSON body is larger than 1,048,576 bytes; send less at a time.",
+        ),
+    ],
+    ids=["very-deep", "21-levels", "over-1-MB"],
+)
+def test_deep_or_large_json_is_a_400_with_a_message_on_every_endpoint(unchanged, method, path, body, message):
+    client = login(StaffFactory(username="apistaff"))
+    response = getattr(client, method)(path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": message}
+
+
+# --- 7. Hashed API tokens -------------------------------------------------------------------------------------
+
+
+def test_issued_token_is_shown_once_stored_as_a_digest_and_authenticates(unchanged):
+    StaffFactory(username="robot")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("issue_api_token", "robot", "--expires-in-days", "30", stdout=out, stderr=err)
+    secret = out.getvalue().strip()
+    [token] = AuthToken.objects.all()
+    assert secret.startswith("ascn_")
+    assert "It is shown only now" in err.getvalue()
+    assert secret not in {token.digest, token.token_key}
+    assert len(token.digest) == 128
+    assert token.expiry is not None
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    assert client.get("/api/v1/meetings/steady-summit/").json()["slug"] == "steady-summit"
+    assert client.post("/api/v1/auth/logout/").status_code == 204
+    assert client.get("/api/v1/meetings/").status_code == 401
+    assert AuthToken.objects.count() == 0
+
+
+def test_revoked_or_expired_tokens_no_longer_authenticate(unchanged):
+    robot = StaffFactory(username="robot")
+    expired, kept = api_token(robot), api_token(robot)
+    AuthToken.objects.filter(token_key=expired[:15]).update(expiry=timezone.now() - dt.timedelta(seconds=1))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {expired}")
+    assert client.get("/api/v1/meetings/").json() == {"detail": "Invalid token."}
+    call_command("issue_api_token", "robot", "--revoke-all", stdout=io.StringIO())
+    client.credentials(HTTP_AUTHORIZATION=f"Token {kept}")
+    assert client.get("/api/v1/meetings/").status_code == 401
+
+
+def test_non_ascii_token_is_a_401_not_a_500(unchanged):
+    response = Client().get("/api/v1/meetings/", headers={"Authorization": "Token ascn_\u00ff\u00fe"})
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
+
+
+def test_admin_shows_a_new_token_once():
+    client = login(StaffFactory(username="admin"))
+    robot = StaffFactory(username="robot")
+    response = client.post(
+        reverse("admin:knox_authtoken_add"), {"user": robot.pk, "expiry_0": "", "expiry_1": ""}, follow=True
+    )
+    [message] = [str(m) for m in response.context["messages"] if str(m).startswith("TOKEN ")]
+    token = AuthToken.objects.get()
+    assert message.removeprefix("TOKEN ").startswith(token.token_key)
+    assert (
+        client.get(reverse("admin:knox_authtoken_change", args=[token.pk]))
+        .content.decode()
+        .count(message.removeprefix("TOKEN "))
+        == 0
+    )
+
+
+def test_migration_drops_the_plain_token_table():
+    migration = importlib.import_module("events.migrations.0010_retire_plain_api_tokens")
+
+    class Editor:  # the migration needs only these two of a schema editor
+        def __init__(self):
+            self.connection = connection
+
+        def execute(self, sql):
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+    editor = Editor()
+    editor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id integer)")
+    editor.execute("INSERT INTO authtoken_token VALUES ('plain-secret', 1)")
+    migration.drop_plain_tokens(apps, editor)
+    assert "authtoken_token" not in connection.introspection.table_names()

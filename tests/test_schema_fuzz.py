@@ -12,11 +12,11 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from .conftest import api_token
 from .factories import StaffFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -57,7 +57,7 @@ def test_api_reads_as_anonymous_never_fail(case, seed):
 
 @pytest.fixture
 def staff_token(db):
-    return Token.objects.create(user=StaffFactory(username="fuzz-staff")).key
+    return api_token(StaffFactory(username="fuzz-staff"))
 
 
 @api.parametrize()
