@@ -14,6 +14,7 @@ import django_filters
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, ProtectedError
 from django.urls import include, path
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from knox import views as knox_views
@@ -22,6 +23,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.filters import OrderingFilter
 
 from . import access, filters
+from .api import TokenAuthentication
 from .follow_api import FollowViewSet
 from .models import Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session
 from .serializers import (
@@ -286,6 +288,29 @@ class DelegationViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
+class TokenScheme(KnoxTokenScheme):
+    """Our TokenAuthentication is knox's with one more refusal; the schema describes it the same way."""
+
+    target_class = "events.api.TokenAuthentication"
+    match_subclasses = True
+
+
+class TokenRevokeView(knox_views.LogoutView):
+    authentication_classes = [TokenAuthentication]
+
+    @extend_schema(request=None, responses={204: None}, description="Revoke the token this request carries.")
+    def post(self, request, format=None):  # noqa: A002 - knox's signature
+        return super().post(request, format)
+
+
+class AllTokensRevokeView(knox_views.LogoutAllView):
+    authentication_classes = [TokenAuthentication]
+
+    @extend_schema(request=None, responses={204: None}, description="Revoke every API token of this user.")
+    def post(self, request, format=None):  # noqa: A002 - knox's signature
+        return super().post(request, format)
+
+
 class DocsView(SpectacularSwaggerSplitView):
     """Swagger UI from local static files; its init script is a separate URL, so CSP needs no 'unsafe-inline'."""
 
@@ -302,8 +327,8 @@ router.register("follows", FollowViewSet, basename="follow")
 
 urlpatterns = [
     # A client revokes its own token (or all of its user's); tokens are issued by `manage.py issue_api_token`.
-    path("v1/auth/logout/", knox_views.LogoutView.as_view(), name="api_token_revoke"),
-    path("v1/auth/logoutall/", knox_views.LogoutAllView.as_view(), name="api_token_revoke_all"),
+    path("v1/auth/logout/", TokenRevokeView.as_view(), name="api_token_revoke"),
+    path("v1/auth/logoutall/", AllTokensRevokeView.as_view(), name="api_token_revoke_all"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", DocsView.as_view(url_name="events:api_schema"), name="api_docs"),
