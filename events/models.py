@@ -696,7 +696,7 @@ class Session(Revisioned, BilingualTitle):
         if self.show_as_closed and self.access != Access.RESTRICTED:
             errors["show_as_closed"] = _("Only a restricted session can be listed as closed.")
         if not self.start and not self.starts_on:
-            errors["starts_on"] = _("Give the date, or a start and end time.")
+            errors["starts_on"] = _("Give the date, or a start time.")
         # In an admin inline the meeting may be new and unsaved; compare with it all the same.
         meeting = self.meeting if (self.meeting_id or Session.meeting.is_cached(self)) else None
         if not errors and meeting is not None and (self.start or self.starts_on):

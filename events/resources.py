@@ -22,9 +22,11 @@ from import_export.forms import ImportForm
 
 from . import access
 from .forms import stranded_session_errors, validate_instant_range
+from .middleware import known_zones
 from .models import Meeting, Series, Session, Venue
 from .slugs import SlugAllocator
 from .text import from_spreadsheet_cell, spreadsheet_cell
+from .timezones import local_instant
 from .uploads import check_row_count, check_spreadsheet, read_upload
 
 
@@ -74,7 +76,7 @@ class VenueWidget(widgets.ForeignKeyWidget):
 
 
 class LocalDateTimeWidget(widgets.Widget):
-    """A wall-clock time; the resource attaches the session's zone once venue and meeting are known."""
+    """A wall-clock time, read in the row's `timezone` column by the resource; or a time with its UTC offset."""
 
     def clean(self, value, row=None, **kwargs):
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -216,6 +218,7 @@ class SessionResource(RelatedExportResource):
     venue = fields.Field(attribute="venue", column_name="venue", widget=VenueWidget())
     start = fields.Field(attribute="start", column_name="start", widget=LocalDateTimeWidget())
     end = fields.Field(attribute="end", column_name="end", widget=LocalDateTimeWidget())
+    # Read by import_instance (a session's zone is its venue's, not a column of its own); written on export.
     timezone = fields.Field(attribute="timezone", column_name="timezone", readonly=True)
 
     class Meta:
@@ -231,15 +234,39 @@ class SessionResource(RelatedExportResource):
         report_skipped = True
 
     def import_instance(self, instance, row, **kwargs):
+        """Times in the sheet are wall-clock times in the row's `timezone` column, or carry their UTC offset.
+
+        A time with neither is refused: guessing the zone puts a session hours off without anyone noticing.
+        """
+        errors = {}
         try:
             super().import_instance(instance, row, **kwargs)
-        finally:
-            # Times in the sheet are wall-clock times where the session is held.
-            if instance.meeting_id or instance.venue_id:
-                for name in ("start", "end"):
-                    value = getattr(instance, name)
-                    if value is not None and value.tzinfo is None:
-                        setattr(instance, name, value.replace(tzinfo=instance.zone))
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        zone_name = str(row.get("timezone") or "").strip()
+        times = {name: getattr(instance, name) for name in ("start", "end")}
+        naive = [name for name, value in times.items() if value is not None and value.tzinfo is None]
+        if naive and not zone_name:
+            for name in naive:
+                errors.setdefault(name, []).append(
+                    f"“{getattr(instance, name):%Y-%m-%d %H:%M}” has no time zone: fill the “timezone” column "
+                    "(e.g. Asia/Makassar) or write the time with its UTC offset (e.g. 2023-05-10 09:00+08:00)."
+                )
+        elif naive and zone_name not in known_zones():
+            errors.setdefault("timezone", []).append(f"“{zone_name[:64]}” is not a known IANA time zone.")
+        else:
+            for name in naive:
+                value = getattr(instance, name)
+                try:
+                    setattr(instance, name, local_instant(value.date(), value.time(), zone_name))
+                except ValidationError as error:
+                    errors.setdefault(name, []).extend(error.messages)
+        if errors:
+            if times["start"] is not None and not instance.starts_on:
+                instance.starts_on = times["start"].date()  # so the model's checks speak of the day, not of it
+            for name in naive:
+                setattr(instance, name, None)  # never left naive for the model's own checks
+            raise ValidationError(errors)
 
     def dehydrate_start(self, session):
         return local_text(session.start, session.zone)

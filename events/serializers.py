@@ -9,6 +9,7 @@ import copy
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -17,6 +18,7 @@ from rest_framework.settings import api_settings
 
 from . import access
 from .forms import stranded_session_errors, validate_instant_range
+from .middleware import known_zones
 from .models import (
     Delegation,
     DelegationMember,
@@ -26,6 +28,7 @@ from .models import (
     Session,
     Venue,
 )
+from .timezones import local_instant
 
 
 class Conflict(APIException):
@@ -50,6 +53,19 @@ class LocalDateTimeField(serializers.DateTimeField):
 
     def to_representation(self, value):
         return value.isoformat() if value else None
+
+
+class VenueLocalDateTimeField(serializers.DateTimeField):
+    """An instant written with its UTC offset, or as a wall-clock time read in the request's `timezone`.
+
+    DRF would read a time without an offset in the server's zone (UTC); here it stays naive until the
+    serializer knows the zone, and is refused if none is given.
+    """
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            return value
+        return super().enforce_timezone(value)
 
 
 class NaturalKeyField(serializers.SlugRelatedField):
@@ -188,7 +204,18 @@ class SessionSerializer(ModelCleanMixin, RevisionMixin, serializers.ModelSeriali
     venue_id = serializers.PrimaryKeyRelatedField(
         source="venue", queryset=Venue.objects.all(), allow_null=True, required=False, write_only=True
     )
-    timezone = serializers.CharField(read_only=True, help_text="IANA zone: the venue's, else the meeting's.")
+    timezone = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text=(
+            "IANA zone: the venue's, else the meeting's. On writes, the zone of a `start` or `end` given "
+            "without a UTC offset (wall-clock time there); a time with neither an offset nor a zone is refused."
+        ),
+    )
+    start = VenueLocalDateTimeField(required=False, allow_null=True, validators=[validate_instant_range])
+    end = VenueLocalDateTimeField(
+        required=False, allow_null=True, validators=[validate_instant_range], help_text="Empty if not announced."
+    )
     local_start = LocalDateTimeField(help_text="Start as wall-clock time at the venue, with its UTC offset.")
     local_end = LocalDateTimeField(help_text="End as wall-clock time at the venue, with its UTC offset.")
     html_url = HtmlUrlField()
@@ -203,8 +230,6 @@ class SessionSerializer(ModelCleanMixin, RevisionMixin, serializers.ModelSeriali
         extra_kwargs = {
             "starts_on": {"required": False},
             "ends_on": {"required": False},
-            "start": {"validators": [validate_instant_range]},
-            "end": {"validators": [validate_instant_range]},
         }
 
     def __init__(self, *args, **kwargs):
@@ -212,6 +237,31 @@ class SessionSerializer(ModelCleanMixin, RevisionMixin, serializers.ModelSeriali
         request = self.context.get("request")
         if request is not None and "meeting" in self.fields:
             self.fields["meeting"].queryset = Meeting.objects.visible_to(request.user)
+
+    def validate(self, attrs):
+        zone_name = attrs.pop("timezone", None)
+        naive = [n for n in ("start", "end") if attrs.get(n) is not None and timezone.is_naive(attrs[n])]
+        if zone_name is not None and zone_name not in known_zones():
+            raise serializers.ValidationError({"timezone": [f"“{zone_name}” is not a known IANA time zone."]})
+        if naive and zone_name is None:
+            raise serializers.ValidationError(
+                {
+                    name: [
+                        "This time has no UTC offset: add one (e.g. 2023-05-10T09:00:00+08:00) or give "
+                        "`timezone`, the IANA zone it is a wall-clock time in (e.g. Asia/Makassar)."
+                    ]
+                    for name in naive
+                }
+            )
+        errors = {}
+        for name in naive:
+            try:
+                attrs[name] = local_instant(attrs[name].date(), attrs[name].time(), zone_name)
+            except DjangoValidationError as error:
+                errors[name] = error.messages
+        if errors:
+            raise serializers.ValidationError(errors)
+        return super().validate(attrs)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -22,7 +22,7 @@ from django_filters.views import FilterView
 from django_sendfile import sendfile
 
 from . import access, schedule
-from .filters import EARLIEST, LATEST, DocumentFilter, MeetingFilter
+from .filters import EARLIEST, LATEST, DocumentFilter, MeetingFilter, meeting_facets
 from .models import Chairmanship, Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session
 from .text import printable
 
@@ -73,12 +73,20 @@ class HomeView(ListView):
 class MeetingListView(FilteredListMixin, FilterView):
     filterset_class = MeetingFilter
     template_name = "events/meeting_list.html"
-    partial_template_name = "events/_meeting_results.html"
+    # The facets' counts change with the results, so an htmx update swaps both.
+    partial_template_name = "events/_meeting_planner.html"
     context_object_name = "meetings"
     paginate_by = 50
 
     def get_queryset(self):
         return Meeting.objects.visible_to(self.request.user).select_related("series", "venue")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["facets"] = meeting_facets(
+            filterset=self.filterset, queryset=Meeting.objects.visible_to(self.request.user)
+        )
+        return context
 
 
 class MeetingDetailView(DetailView):

@@ -350,6 +350,60 @@ def test_create_session_outside_meeting_dates_is_400(staff_api):
     assert "lies outside the meeting's dates" in response.json()["start"][0]
 
 
+def test_create_session_with_local_times_and_a_zone_or_with_offsets(staff_api):
+    venue = VenueFactory(name="Meruorah", city="Labuan Bajo", country="ID", timezone="Asia/Makassar")
+    MeetingFactory(slug="summit", venue=venue, start_date=dt.date(2023, 5, 10), end_date=dt.date(2023, 5, 11))
+    base = {"meeting": "summit", "venue_id": venue.pk}
+
+    local = staff_api.post(  # fmt: skip
+        "/api/v1/sessions/",
+        {**base, "title": "Plenary", "start": "2023-05-10T09:00", "end": "2023-05-10T10:30",
+         "timezone": "Asia/Makassar"},
+        format="json",
+    )
+    offset = staff_api.post(
+        "/api/v1/sessions/", {**base, "title": "Dinner", "start": "2023-05-10T19:00:00+08:00"}, format="json"
+    )
+
+    assert (local.status_code, offset.status_code) == (201, 201), (local.json(), offset.json())
+    assert (local.json()["start"], local.json()["local_start"]) == (
+        "2023-05-10T01:00:00Z", "2023-05-10T09:00:00+08:00"
+    )  # fmt: skip
+    assert (offset.json()["start"], offset.json()["end"], offset.json()["local_end"]) == (
+        "2023-05-10T11:00:00Z", None, None
+    )  # fmt: skip
+    assert (local.json()["timezone"], offset.json()["timezone"]) == ("Asia/Makassar", "Asia/Makassar")
+
+
+@pytest.mark.parametrize(
+    ("extra", "answer"),
+    [
+        (
+            {"start": "2023-05-10T09:00"},
+            {"start": ["This time has no UTC offset: add one (e.g. 2023-05-10T09:00:00+08:00) or give `timezone`, the "
+                       "IANA zone it is a wall-clock time in (e.g. Asia/Makassar)."]},
+        ),
+        (
+            {"start": "2023-05-10T09:00", "timezone": "Mars/Olympus"},
+            {"timezone": ["“Mars/Olympus” is not a known IANA time zone."]},
+        ),
+        (
+            {"end": "2023-05-10T10:00:00+08:00"},
+            {"start": ["Give the start too, or neither time for a date-only session."],
+             "starts_on": ["Give the date, or a start time."]},
+        ),
+    ],
+)  # fmt: skip
+def test_create_session_with_a_naive_time_and_no_zone_is_400(staff_api, unchanged, extra, answer):
+    response = staff_api.post(
+        "/api/v1/sessions/",
+        {"meeting": unchanged.slug, "title": "Naive", "venue_id": unchanged.venue_id, **extra},
+        format="json",
+    )
+
+    assert (response.status_code, response.json()) == (400, answer)
+
+
 def test_create_virtual_session_without_link_is_400_on_join_url(staff_api):
     MeetingFactory(slug="m")
 

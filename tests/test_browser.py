@@ -7,6 +7,7 @@ Screenshots of the main pages land in test-artifacts/.
 import datetime as dt
 import os
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from .factories import (
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 pytestmark = [
@@ -93,6 +95,20 @@ def console_errors(page):
     return errors
 
 
+def axe_violations(page):
+    """axe-core's violations on the page as it is now: "rule: target" for each offending node.
+
+    Injected through the DevTools protocol, which the pages' strict CSP does not govern.
+    """
+    if not AXE.exists():
+        message = f"ACCESSIBILITY NOT CHECKED: axe-core is not installed at {AXE}; run `bash .ci/install-system-deps`"
+        warnings.warn(message, stacklevel=2)
+        return []
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [f"{v['id']}: {', '.join(str(n['target']) for n in v['nodes'])}" for v in violations]
+
+
 def shot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -106,12 +122,19 @@ def test_planner_journey(live_server, planner_data, page, console_errors):
     shot(page, "home")
 
     # Filter the list: htmx swaps the results and puts the filters in the address bar.
+    assert axe_violations(page) == []
     page.goto(f"{base}/meetings/")
     assert page.locator(".meeting-item").count() == 3
-    page.select_option("#id_series", "asean-summit")
+    assert axe_violations(page) == []
+    # Facets: whole labels with counts, a tick per series.
+    summit_label = page.locator(".facet-series label", has_text="ASEAN Summit")
+    assert " ".join(summit_label.inner_text().split()) == "ASEAN Summit (1)"
+    page.check("#facet-series-asean-summit")
     page.wait_for_url(re.compile(r"series=asean-summit"))
     page.wait_for_function("document.querySelectorAll('.meeting-item').length === 1")
     assert page.locator(".meeting-title").all_inner_texts() == ["32nd ASEAN Summit"]
+    assert page.locator("#facet-series-asean-summit").is_checked()
+    assert axe_violations(page) == []
     shot(page, "meeting-list-filtered")
 
     # Subscribe to this view: the same filters, as webcal:// and as the web address.
@@ -135,6 +158,7 @@ def test_planner_journey(live_server, planner_data, page, console_errors):
     plenary = page.locator(".session", has_text="Plenary Session")
     assert plenary.locator(".time-local time").inner_text() == "09:00–11:00"
     assert plenary.locator(".time-viewer").count() == 0
+    assert axe_violations(page) == []
     shot(page, "meeting")
 
     # Switch the time zone: the viewer's time appears beside the venue's, and is remembered.
@@ -154,6 +178,7 @@ def test_planner_journey(live_server, planner_data, page, console_errors):
     page.goto(f"{base}/delegations/ID/")
     assert page.locator("#tz-select").input_value() == "America/New_York"
     assert page.locator(".time-viewer time").first.inner_text() == "Fri 26 Apr 21:00–23:00"
+    assert axe_violations(page) == []
     shot(page, "delegation")
     page.emulate_media(media="print")
     shot(page, "delegation-print")
@@ -161,6 +186,7 @@ def test_planner_journey(live_server, planner_data, page, console_errors):
 
     page.goto(f"{base}/calendar/2030/4/")
     assert page.locator(".timeline .tl-bar").count() == 2
+    assert axe_violations(page) == []
     shot(page, "calendar")
 
     # Switch to Indonesian.
@@ -172,11 +198,19 @@ def test_planner_journey(live_server, planner_data, page, console_errors):
     assert page.locator("#schedule-heading").inner_text() == "Jadwal"
     assert page.locator(".session", has_text="Sesi Pleno").locator(".time-local time").inner_text() == "09.00–11.00"
     shot(page, "meeting-id")
-    page.goto(f"{base}/meetings/")
-    assert page.locator("label[for=id_series]").inner_text() == "Seri"
+    page.goto(f"{base}/meetings/?from=2030-04-01")
+    assert page.locator(".facet-series legend").inner_text() == "Seri"
+    assert page.locator("#id_from").input_value() == "01-04-2030"  # the page language's date format
+    assert axe_violations(page) == []
     shot(page, "meeting-list-id")
 
     page.goto(f"{base}/changes/")
     shot(page, "changes-id")
+
+    # The check can fail: an image without a text alternative is a violation.
+    if AXE.exists():
+        unlabelled = "Object.assign(document.createElement('img'), {src: '/static/events/favicon.svg'})"
+        page.evaluate(f"document.body.append({unlabelled})")
+        assert [v for v in axe_violations(page) if v.startswith("image-alt:")]
 
     assert console_errors == []

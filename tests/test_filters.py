@@ -4,10 +4,10 @@ import pytest
 from django.http import QueryDict
 from django.utils.http import urlencode
 
-from events.filters import DocumentFilter, MeetingFilter, SessionFilter
-from events.models import Meeting, OutcomeDocument, Session
+from events.filters import DocumentFilter, MeetingFilter, SessionFilter, meeting_facets
+from events.models import Meeting, Mode, OutcomeDocument, Session, Status
 
-from .factories import DocumentFactory, MeetingFactory, SessionFactory, VenueFactory
+from .factories import DocumentFactory, MeetingFactory, SeriesFactory, SessionFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +85,72 @@ def test_document_filter_by_kind_and_series():
     qs = OutcomeDocument.objects.all()
     assert titles(DocumentFilter(params(**{"kind": "recommendations"}), queryset=qs)) == [document.title]
     assert titles(DocumentFilter(params(**{"series": document.meeting.series.slug}), queryset=qs)) == [document.title]
+
+
+# --- Facets -------------------------------------------------------------------------
+
+
+def facets_for(data):
+    filterset = MeetingFilter(params(**data), queryset=Meeting.objects.all())
+    return {facet.name: facet for facet in meeting_facets(filterset=filterset, queryset=Meeting.objects.all())}
+
+
+def options(facet):
+    return [(o.value, o.label, o.count, o.selected) for o in facet.options]
+
+
+@pytest.fixture
+def planner_world():
+    summit = SeriesFactory(name="ASEAN Summit", slug="summit")
+    ascn = SeriesFactory(name="ASEAN Smart Cities Network Annual Meeting", slug="ascn")
+    jakarta = VenueFactory(name="JCC", city="Jakarta", country="ID", timezone="Asia/Jakarta")
+    tokyo = VenueFactory(name="Hotel", city="Tokyo", country="JP", timezone="Asia/Tokyo")
+    bangkok = VenueFactory(name="QSNCC", city="Bangkok", country="TH", timezone="Asia/Bangkok")
+    MeetingFactory(series=summit, venue=jakarta, host_country="ID", start_date=dt.date(2023, 9, 5),
+                   end_date=dt.date(2023, 9, 7), mode=Mode.IN_PERSON)  # fmt: skip
+    MeetingFactory(series=summit, venue=bangkok, host_country="", start_date=dt.date(2019, 6, 22),
+                   end_date=dt.date(2019, 6, 23), status=Status.SCHEDULED)  # fmt: skip
+    MeetingFactory(series=ascn, venue=tokyo, host_country="JP", start_date=dt.date(2023, 10, 1),
+                   end_date=dt.date(2023, 10, 1), mode=Mode.HYBRID, status=Status.CANCELLED)  # fmt: skip
+
+
+def test_facets_count_what_each_option_would_list_given_the_other_filters(planner_world):
+    facets = facets_for({"series": "summit"})
+
+    # Series counts ignore the series filter itself; the others count within the summits.
+    assert options(facets["series"]) == [
+        ("ascn", "ASEAN Smart Cities Network Annual Meeting", 1, False),
+        ("summit", "ASEAN Summit", 2, True),
+    ]
+    assert options(facets["year"]) == [("2023", "2023", 1, False), ("2019", "2019", 1, False)]
+    assert options(facets["mode"]) == [("in_person", "In person", 2, False)]
+    assert options(facets["status"]) == [("scheduled", "Scheduled", 2, False)]
+
+
+def test_country_facet_offers_only_countries_with_meetings_asean_members_first(planner_world):
+    country = facets_for({"country": "jp"})["country"]
+
+    assert [(label, [(o.value, o.count, o.selected) for o in group]) for label, group in country.groups] == [
+        ("ASEAN members", [("ID", 1, False), ("TH", 1, False)]),
+        ("Other countries", [("JP", 1, True)]),
+    ]
+
+
+def test_year_filter_selects_meetings_starting_that_year(planner_world):
+    assert len(MeetingFilter(params(year="2023"), queryset=Meeting.objects.all()).qs) == 2
+    bad = MeetingFilter(params(year="1900"), queryset=Meeting.objects.all())
+    assert not bad.is_valid()
+    assert bad.errors["year"] == ["Ensure this value is greater than or equal to 1967."]
+
+
+def test_dates_are_read_as_iso_or_in_the_page_language_short_format_only(planner_world):
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert len(MeetingFilter(params(**{"from": "09/01/2023"}), queryset=Meeting.objects.all()).qs) == 2
+        assert not MeetingFilter(params(**{"from": "01-09-2023"}), queryset=Meeting.objects.all()).is_valid()
+    with translation.override("id"):
+        assert len(MeetingFilter(params(**{"from": "01-09-2023"}), queryset=Meeting.objects.all()).qs) == 2
+        assert len(MeetingFilter(params(**{"from": "2023-09-01"}), queryset=Meeting.objects.all()).qs) == 2
+        # 09/01/2023 would be 9 January here and 1 September in English: refused, not misread.
+        assert not MeetingFilter(params(**{"from": "09/01/2023"}), queryset=Meeting.objects.all()).is_valid()

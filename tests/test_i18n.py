@@ -152,9 +152,10 @@ def test_english_page_shows_english_titles_and_dates(client, summit):
 
 def test_filter_form_labels_and_choices_in_indonesian(client, summit):
     body = client.get("/meetings/", headers={"Accept-Language": "id"}).content.decode()
-    assert '<label for="id_series">Seri</label>' in body
-    assert '<option value="in_person">Tatap muka</option>' in body
-    assert '<option value="cancelled">Dibatalkan</option>' in body
+    assert "<legend>Seri</legend>" in body
+    assert '<span class="facet-label">KTT ASEAN</span> <span class="count">(1)</span>' in body
+    assert '<span class="facet-label">Tatap muka</span> <span class="count">(1)</span>' in body
+    assert '<optgroup label="Negara anggota ASEAN"><option value="SG">Singapore (1)</option>' in body
     assert "1 pertemuan" in body
     assert "Langganan di aplikasi kalender Anda" in body
 

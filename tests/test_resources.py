@@ -108,18 +108,43 @@ def test_changed_row_updates_by_slug(world):
 SESSION_HEADER = "id,meeting,title,starts_on,start,end,venue,mode\n"
 
 
-def test_session_times_are_local_to_the_venue(world):
+def test_session_times_are_local_in_the_zone_column(world):
     MeetingFactory(slug="summit-2030", venue=None, timezone="Asia/Singapore")
 
-    SessionResource().import_data(
-        dataset(SESSION_HEADER + ",summit-2030,Panel,,2030-03-01 14:00,2030-03-01 15:30,\"Convention Centre, Jakarta\","
-                "in_person\n"),
+    result = SessionResource().import_data(
+        dataset("meeting,title,start,end,timezone,venue,mode\n"
+                "summit-2030,Panel,2030-03-01 14:00,2030-03-01 15:30,Asia/Jakarta,\"Convention Centre, Jakarta\","
+                "in_person\n"
+                "summit-2030,Dinner,2030-03-01 19:00,,Asia/Singapore,Marina Bay Sands,in_person\n"
+                "summit-2030,Offset,2030-03-02 09:00+08:00,,,Marina Bay Sands,in_person\n"),
         rollback_on_validation_errors=True,
     )  # fmt: skip
 
-    session = Session.objects.get()
-    assert (session.timezone, session.local_start.isoformat()) == ("Asia/Jakarta", "2030-03-01T14:00:00+07:00")
-    assert session.start == dt.datetime(2030, 3, 1, 7, 0, tzinfo=dt.UTC)
+    assert row_errors(result) == []
+    panel, dinner, offset = Session.objects.order_by("start")
+    assert (panel.timezone, panel.local_start.isoformat()) == ("Asia/Jakarta", "2030-03-01T14:00:00+07:00")
+    assert panel.start == dt.datetime(2030, 3, 1, 7, 0, tzinfo=dt.UTC)
+    assert (dinner.start, dinner.end) == (dt.datetime(2030, 3, 1, 11, 0, tzinfo=dt.UTC), None)  # no announced end
+    assert offset.start == dt.datetime(2030, 3, 2, 1, 0, tzinfo=dt.UTC)
+
+
+def test_session_time_without_a_zone_is_an_invalid_row(world):
+    MeetingFactory(slug="summit-2030", venue=None, timezone="Asia/Singapore")
+
+    result = SessionResource().import_data(
+        dataset("meeting,title,start,end,timezone,venue,mode\n"
+                "summit-2030,Panel,2030-03-01 14:00,2030-03-01 15:30,,Marina Bay Sands,in_person\n"
+                "summit-2030,Dinner,2030-03-01 19:00,,Mars/Olympus,Marina Bay Sands,in_person\n"),
+        rollback_on_validation_errors=True,
+    )  # fmt: skip
+
+    hint = "has no time zone: fill the “timezone” column (e.g. Asia/Makassar) or write the time with its UTC offset "
+    assert row_errors(result) == [
+        (1, "start", f"“2030-03-01 14:00” {hint}(e.g. 2023-05-10 09:00+08:00)."),
+        (1, "end", f"“2030-03-01 15:30” {hint}(e.g. 2023-05-10 09:00+08:00)."),
+        (2, "timezone", "“Mars/Olympus” is not a known IANA time zone."),
+    ]
+    assert Session.objects.count() == 0
 
 
 def test_session_outside_the_meeting_is_an_invalid_row(world):
@@ -341,6 +366,6 @@ def test_session_time_at_the_end_of_the_calendar_is_a_row_error(world):
     assert row_errors(result) == [
         (1, "start", "Give a time between the years 2 and 9998."),
         (1, "end", "Give a time between the years 2 and 9998."),
-        (1, "starts_on", "Give the date, or a start and end time."),
+        (1, "starts_on", "Give the date, or a start time."),
     ]
     assert Session.objects.count() == 0

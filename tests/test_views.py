@@ -35,6 +35,7 @@ LIST_PAGES = [
     "/",
     "/meetings/",
     "/meetings/?mode=in_person&from=2030-01-01",
+    "/meetings/?series=flat-series&country=ID&year=2030&status=scheduled",
     "/series/",
     "/series/flat-series/",
     "/documents/",
@@ -221,11 +222,36 @@ def test_changes_feed_bad_since_gets_400(client):
     assert "Enter a valid date" in response.content.decode()
 
 
-def test_meeting_list_htmx_request_gets_results_only(client):
+def test_meeting_list_facets_show_whole_labels_counts_and_dates_in_the_page_language(client):
+    series = SeriesFactory(
+        name="ASEAN Smart Cities Network Annual Meeting", name_id="Pertemuan Tahunan ASCN", slug="ascn"
+    )
+    jakarta = VenueFactory(name="JCC", city="Jakarta", country="ID", timezone="Asia/Jakarta")
+    MeetingFactory(series=series, venue=jakarta, start_date=dt.date(2023, 9, 5), end_date=dt.date(2023, 9, 7))
+    MeetingFactory(series=series, start_date=dt.date(2023, 10, 1), end_date=dt.date(2023, 10, 1))
+
+    body = client.get("/meetings/", {"series": "ascn", "from": "2023-09-01"}).content.decode()
+
+    assert (
+        '<input type="checkbox" id="facet-series-ascn" name="series" value="ascn" checked> '
+        '<span class="facet-label">ASEAN Smart Cities Network Annual Meeting</span> <span class="count">(2)</span>'
+    ) in body
+    assert '<optgroup label="ASEAN members"><option value="ID">Indonesia (1)</option>' in body
+    assert '<option value="SG">Singapore (1)</option></optgroup>' in body
+    assert "Other countries" not in body
+    assert 'value="09/01/2023" placeholder="mm/dd/yyyy"' in body
+    client.post("/i18n/setlang/", {"language": "id", "next": "/"})
+    body = client.get("/meetings/", {"series": "ascn", "from": "2023-09-01"}).content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert '<span class="facet-label">Pertemuan Tahunan ASCN</span> <span class="count">(2)</span>' in body
+    assert 'value="01-09-2023" placeholder="hh-bb-tttt"' in body
+
+
+def test_meeting_list_htmx_request_gets_the_facets_and_results_only(client):
     MeetingFactory(title="Partial Meeting")
     response = client.get("/meetings/", headers={"HX-Request": "true"})
     body = response.content.decode()
-    assert body.lstrip().startswith('<div id="results"')
+    assert body.lstrip().startswith('<div id="planner"')  # the facets' counts change with the results
     assert "<html" not in body
     assert "Partial Meeting" in body
     assert "HX-Request" in response["Vary"]

@@ -1,11 +1,14 @@
+import datetime as dt
 import json
 import re
 
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import pgettext
 
 from events import schedule
 from events.filters import MeetingFilter
@@ -79,3 +82,21 @@ def ld_json(data):
     """schema.org data as a non-executable script block (allowed by the strict CSP)."""
     text = json.dumps(data, ensure_ascii=False, indent=1).translate(_JSON_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308 - escaped above
+
+
+@register.filter
+def date_input(value):
+    """A date for a text input, in the page language's short format; anything else as the user typed it."""
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value))
+        except ValueError:
+            return value
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
+@register.simple_tag
+def date_input_hint():
+    return pgettext("how to type a date, in the short date format", "mm/dd/yyyy")
