@@ -46,6 +46,7 @@ from .resources import MeetingResource, SessionResource, SpreadsheetAdminMixin
 from .timezones import zone_label
 
 VENUE_ZONE_JS = "admin/events/venue_zone.js"
+VENUE_ZONE_CSS = {"all": ["admin/events/venue_zone.css"]}
 
 
 class PolicyAdminMixin:
@@ -175,6 +176,18 @@ class SessionInline(PolicyInlineMixin, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("venue")
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "venue":
+            # One line per session: no add/change/view icons beside each row's venue.
+            for name in ("can_add_related", "can_change_related", "can_delete_related", "can_view_related"):
+                setattr(field.widget, name, False)
+        elif db_field.name == "starts_on":
+            field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        elif db_field.name == "join_url":
+            field.widget.attrs["size"] = 18
+        return field
+
 
 class DocumentInline(PolicyInlineMixin, admin.TabularInline):
     model = OutcomeDocument
@@ -187,6 +200,7 @@ class DelegationInline(PolicyInlineMixin, admin.TabularInline):
     model = Delegation
     form = DelegationAdminForm
     extra = 0
+    classes = ["collapse"]
     fields = ["country", "organisation", "note", "revision"]
     show_change_link = True
 
@@ -202,13 +216,15 @@ class PartOfAutocomplete(AutocompleteSelect):
 
 
 def related_series(meeting, limit=6):
-    """Series to offer for a related meeting: those the parts of this series' meetings belonged to, most used first."""
-    used = (
+    """Series to offer for a related meeting: those the parts of this series' meetings belonged to, most used
+    first, then the others."""
+    used = list(
         Series.objects.filter(meetings__parent__series=meeting.series_id)
         .annotate(uses=Count("meetings"))
         .order_by("-uses", "name")[:limit]
     )
-    return list(used) or list(Series.objects.exclude(pk=meeting.series_id).order_by("name")[:limit])
+    others = Series.objects.exclude(pk__in=[meeting.series_id, *(s.pk for s in used)]).order_by("name")
+    return used + list(others[: limit - len(used)])
 
 
 class DuplicateEditionForm(forms.Form):
@@ -239,6 +255,7 @@ class MeetingAdmin(PolicyAdminMixin, SpreadsheetAdminMixin, SimpleHistoryAdmin):
 
     class Media:
         js = [VENUE_ZONE_JS]
+        css = VENUE_ZONE_CSS
 
     fieldsets = [
         (None, {"fields": [("title", "title_id"), "slug", ("series", "ordinal", "parent"), "related_meetings"]}),
@@ -248,16 +265,14 @@ class MeetingAdmin(PolicyAdminMixin, SpreadsheetAdminMixin, SimpleHistoryAdmin):
         ),
         (
             _("Details"),
+            {"fields": [("mode", "status", "access"), "theme", ("source_note", "source_note_review")]},
+        ),
+        # Folded, so a summit and its sessions fit in about two screens.
+        (
+            _("More details"),
             {
-                "fields": [
-                    "theme",
-                    ("mode", "status", "access"),
-                    "participant_count",
-                    "official_url",
-                    "description",
-                    ("source_url", "source_checked"),
-                    ("source_note", "source_note_review"),
-                ]
+                "fields": [("participant_count", "official_url"), "description", ("source_url", "source_checked")],
+                "classes": ["collapse"],
             },
         ),
         (_("Record"), {"fields": [("revision", "created", "updated")], "classes": ["collapse"]}),
@@ -377,6 +392,7 @@ class SessionAdmin(PolicyAdminMixin, SpreadsheetAdminMixin, SimpleHistoryAdmin):
 
     class Media:
         js = [VENUE_ZONE_JS]
+        css = VENUE_ZONE_CSS
 
     @admin.display(description=_("time at the venue"), ordering="start")
     def venue_time(self, session):

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import access
-from .models import Delegation, Meeting, OutcomeDocument, Session
+from .models import Delegation, Meeting, Mode, OutcomeDocument, Session
 from .timezones import local_instant, zone_label
 
 
@@ -254,6 +254,8 @@ class VenueLocalTimesForm(forms.ModelForm):
         for name in ("starts_on", "ends_on"):
             if name in self.fields:
                 self.fields[name].validators.append(validate_day_range)
+        if "venue" in self.fields:
+            self.fields["venue"].help_text = _("Empty: the meeting's venue (a virtual session has none).")
         zone_name = self.zone_name(venue=self.instance.venue if self.instance.venue_id else None)
         session = self.instance
         if zone_name and session.start:
@@ -283,6 +285,11 @@ class VenueLocalTimesForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        meeting = self.meeting(cleaned)
+        # Most sessions are held where their meeting is: an empty venue is the meeting's (a virtual session has none).
+        empty_venue = "venue" in self.fields and cleaned.get("venue") is None and not self.has_error("venue")
+        if empty_venue and cleaned.get("mode") != Mode.VIRTUAL and meeting is not None and meeting.venue_id:
+            cleaned["venue"] = meeting.venue
         start_time, end_time = cleaned.get("start_time"), cleaned.get("end_time")
         first_day = cleaned.get("starts_on")
         last_day = cleaned.get("ends_on") or first_day

@@ -537,3 +537,20 @@ def test_admin_source_note_is_flagged_when_session_times_are_added_unless_the_no
     SessionFactory(meeting=summit, starts_on=dt.date(2023, 5, 11))  # e.g. added through the API or an import
     summit.refresh_from_db()
     assert summit.source_note_review is True
+
+
+def test_admin_session_without_a_venue_is_held_at_the_meeting_venue_unless_virtual(staff_client):
+    meeting = labuan_bajo_summit()
+    data = change_form(
+        meeting,
+        sessions=[
+            {"title": "Plenary", "starts_on": "2023-05-10", "start_time": "09:00", "venue": ""},
+            {"title": "Call", "starts_on": "2023-05-10", "mode": "virtual", "venue": "",
+             "join_url": "https://meet.example/1"},
+        ],
+    )  # fmt: skip
+
+    response = staff_client.post(reverse("admin:events_meeting_change", args=[meeting.pk]), data)
+
+    assert response.status_code == 302, response.context["errors"]
+    assert dict(meeting.sessions.values_list("title", "venue")) == {"Plenary": meeting.venue_id, "Call": None}

@@ -10,8 +10,10 @@ import re
 import warnings
 from pathlib import Path
 
+import icalendar
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
 from events.models import Mode
 
@@ -30,6 +32,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
+# What entering a summit week takes (README, "Entering a summit week"): it may go down, never up.
+CLERK_FIELDS, CLERK_CLICKS = 33, 14
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 pytestmark = [
@@ -214,3 +218,140 @@ def test_planner_journey(live_server, planner_data, page, console_errors):
         assert [v for v in axe_violations(page) if v.startswith("image-alt:")]
 
     assert console_errors == []
+
+
+# --- A clerk enters a summit week ------------------------------------------------------------
+
+
+class Clerk:
+    """Drives the admin as a clerk does, counting the fields filled and the clicks made."""
+
+    def __init__(self, page):
+        self.page, self.fields, self.clicks = page, 0, 0
+
+    def fill(self, selector, value):
+        self.page.fill(selector, value)
+        self.fields += 1
+
+    def select(self, selector, value):
+        self.page.select_option(selector, value)
+        self.fields += 1
+
+    def click(self, selector):
+        self.page.click(selector)
+        self.clicks += 1
+
+    def pick(self, select_id, text):
+        """An autocomplete (select2) field: open it, type, choose."""
+        self.click(f"#{select_id} + .select2 .select2-selection")
+        self.page.fill(".select2-search__field", text)
+        self.fields += 1
+        self.click(f".select2-results__option:has-text('{text}')")
+
+    def save(self, name="_continue"):
+        with self.page.expect_navigation():
+            self.click(f"input[name={name}]")
+        errors = self.page.locator(".errornote, .errorlist")
+        assert errors.count() == 0, errors.all_inner_texts()
+
+
+@pytest.fixture
+def clerk_world(transactional_db):
+    from events.models import Venue
+
+    from .factories import StaffFactory
+
+    user = StaffFactory(username="clerk")
+    user.set_password("a long clerk password")
+    user.save()
+    SeriesFactory(name="ASEAN Summit", abbreviation="Summit", slug="asean-summit")
+    SeriesFactory(name="Senior Officials' Meeting", abbreviation="SOM", slug="som")
+    SeriesFactory(name="ASEAN Foreign Ministers' Meeting", abbreviation="AMM", slug="amm")
+    Venue.objects.create(name="Meruorah Convention Center", city="Labuan Bajo", country="ID", timezone="Asia/Makassar")
+
+
+def test_clerk_enters_a_summit_week_then_the_public_page_and_feed_show_it(live_server, clerk_world, page):
+    base = live_server.url
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/?tz=America/New_York")  # a zone picked while browsing must not shift what is typed
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", "clerk")
+    page.fill("#id_password", "a long clerk password")
+    page.click("input[type=submit]")
+    clerk = Clerk(page)
+
+    # The summit: picking the venue fills the zone; four sessions, one per line, and one document.
+    page.goto(f"{base}/admin/events/meeting/add/")
+    clerk.fill("#id_title", "42nd ASEAN Summit")
+    clerk.pick("id_series", "ASEAN Summit")
+    clerk.fill("#id_ordinal", "42")
+    clerk.fill("#id_start_date", "2023-05-10")
+    clerk.fill("#id_end_date", "2023-05-11")
+    clerk.pick("id_venue", "Meruorah")
+    expect(page.locator("#id_timezone")).to_have_value("Asia/Makassar")
+    clerk.select("#id_mode", "in_person")
+    sessions = [
+        ("Opening ceremony", "opening_ceremony", "2023-05-10", "08:30", "09:00"),
+        ("Plenary", "plenary", "2023-05-10", "09:00", "10:30"),
+        ("Gala dinner", "working_dinner", "2023-05-10", "19:00", ""),
+        ("Retreat", "retreat", "2023-05-11", "09:00", ""),
+    ]
+    for row, (title, kind, day, start, end) in enumerate(sessions):
+        clerk.click("#sessions-group .add-row a")
+        clerk.fill(f"#id_sessions-{row}-title", title)
+        clerk.select(f"#id_sessions-{row}-kind", kind)
+        clerk.fill(f"#id_sessions-{row}-starts_on", day)
+        clerk.fill(f"#id_sessions-{row}-start_time", start)
+        if end:
+            clerk.fill(f"#id_sessions-{row}-end_time", end)
+    zones = page.locator("#sessions-group tr.form-row:not(.empty-form) .venue-zone")
+    expect(zones).to_have_text(["Asia/Makassar, UTC+8"] * 8)  # from and to of each of the four
+    clerk.click("#documents-group .add-row a")
+    clerk.fill("#id_documents-0-title", "Chairman's Statement of the 42nd ASEAN Summit")
+    clerk.select("#id_documents-0-kind", "chairmans_statement")
+    clerk.select("#id_documents-0-status", "published")
+    clerk.fill("#id_documents-0-url", "https://asean.org/chairmans-statement-42nd-summit.pdf")
+    clerk.save()
+    summit_url = page.url
+    # The summit with its four sessions and document: about 2,400 px (it was about 5,800 px).
+    height = page.evaluate("document.documentElement.scrollHeight")
+    print(f"summit form: {height} px")  # noqa: T201
+    shot(page, "clerk-summit")
+    assert height <= 2600, height
+
+    # Two related meetings from the summit's page, prefilled: only their dates change.
+    for abbreviation, day in (("SOM", "2023-05-08"), ("AMM", "2023-05-09")):
+        page.goto(summit_url)
+        with page.expect_navigation():
+            clerk.click(f"a.related-add:text-is('{abbreviation}')")
+        assert page.locator("#id_timezone").input_value() == "Asia/Makassar"
+        clerk.fill("#id_start_date", day)
+        clerk.fill("#id_end_date", day)
+        clerk.save("_save")
+
+    print(f"clerk: {clerk.fields} fields, {clerk.clicks} clicks")  # noqa: T201 - the README quotes these
+    assert (clerk.fields, clerk.clicks) == (CLERK_FIELDS, CLERK_CLICKS)
+
+    # The public page, in the zone the clerk picked for browsing: venue time and New York time.
+    from events.models import Meeting
+
+    summit = Meeting.objects.get(ordinal=42)
+    page.goto(f"{base}{summit.get_absolute_url()}")
+    plenary = page.locator(".session", has_text="Plenary")
+    assert plenary.locator(".time-local time").inner_text() == "09:00–10:30"
+    assert plenary.locator(".time-viewer time").inner_text() == "Tue 9 May 21:00–22:30"
+    assert page.locator(".session", has_text="Retreat").locator(".time-local time").inner_text() == "from 09:00"
+    family = page.locator(".family").inner_text()
+    assert "Senior Officials' Meeting (42nd ASEAN Summit)" in family
+    assert "ASEAN Foreign Ministers' Meeting (42nd ASEAN Summit)" in family
+    assert "Chairman's Statement of the 42nd ASEAN Summit" in page.content()
+    assert axe_violations(page) == []
+
+    feed = page.request.get(f"{base}/feeds/meetings/{summit.slug}.ics").text()
+    assert "DTSTART;TZID=Asia/Makassar:20230510T090000\r\nDTEND;TZID=Asia/Makassar:20230510T103000" in feed
+    events = {str(e["SUMMARY"]).split(" – ")[0]: e for e in icalendar.Calendar.from_ical(feed).walk("VEVENT")}
+    retreat = events["Retreat"]
+    assert retreat["DTSTART"].to_ical() == b"20230511T090000"
+    assert retreat["DTSTART"].params["TZID"] == "Asia/Makassar"
+    assert "DTEND" not in retreat  # no announced end
+    assert feed.count("BEGIN:VEVENT") == 6  # four sessions, and the two related meetings as all-day events
