@@ -10,6 +10,7 @@ from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from .alerts import describe, due_pending, load_context, record_failure
@@ -39,10 +40,12 @@ def one_line(text):
     return " ".join(str(text).split())[:200]
 
 
-def build_message(*, user, items, follow_ids, digest):
-    unsubscribe = settings.SITE_URL + reverse(
-        "events:unsubscribe", kwargs={"token": unsubscribe_token(user.pk, follow_ids)}
-    )
+UNSUBSCRIBE_PLACEHOLDER = "\x00unsubscribe\x00"
+
+
+def render_bodies(*, items, digest):
+    """Subject, text and HTML for these items in the active language. The unsubscribe link is a placeholder,
+    so followers who are told the same thing share one rendering."""
     if digest:
         subject = _("Daily digest: %(count)d changes to what you follow") % {"count": len(items)}
     elif len(items) == 1:
@@ -53,16 +56,26 @@ def build_message(*, user, items, follow_ids, digest):
     else:
         subject = _("%(count)d changes to what you follow") % {"count": len(items)}
     context = {
-        "user": user,
         "items": items,
         "digest": digest,
-        "unsubscribe_url": unsubscribe,
+        "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
         "follows_url": settings.SITE_URL + reverse("events:follows"),
         "site_name": settings.SITE_NAME,
     }
+    return (
+        one_line(f"{settings.SITE_NAME}: {subject}"),
+        render_to_string("events/email/alert.txt", context),
+        render_to_string("events/email/alert.html", context),
+    )
+
+
+def build_message(*, user, bodies, follow_ids):
+    subject, text, html = bodies
+    token = unsubscribe_token(user.pk, follow_ids)
+    unsubscribe = settings.SITE_URL + reverse("events:unsubscribe", kwargs={"token": token})
     message = EmailMultiAlternatives(
-        subject=one_line(f"{settings.SITE_NAME}: {subject}"),
-        body=render_to_string("events/email/alert.txt", context),
+        subject=subject,
+        body=text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
         headers={
@@ -72,7 +85,7 @@ def build_message(*, user, items, follow_ids, digest):
             "Auto-Submitted": "auto-generated",
         },
     )
-    message.attach_alternative(render_to_string("events/email/alert.html", context), "text/html")
+    message.attach_alternative(html.replace(UNSUBSCRIBE_PLACEHOLDER, escape(unsubscribe)), "text/html")
     return message
 
 
@@ -101,7 +114,7 @@ def send_pending(*, user_ids, digest):
     for alert in alerts:
         if alert.change_id not in contexts:
             contexts[alert.change_id] = load_context(alert.change)
-    rendered = {}
+    rendered, bodies = {}, {}
     messages = []  # (user_id, alerts, message)
     skipped = []
     for user_alerts in by_user.values():
@@ -109,7 +122,7 @@ def send_pending(*, user_ids, digest):
         profile = getattr(user, "alert_profile", None) or AlertProfile.for_user(user)
         public_only = all(contexts[a.change_id] is None or contexts[a.change_id].public_throughout for a in user_alerts)
         levels = tuple([Access.PUBLIC] if public_only else visible_access_levels(user))
-        items, shown = [], []
+        items, shown, keys = [], [], []
         with translation.override(profile.language):
             for alert in user_alerts:
                 context = contexts[alert.change_id]
@@ -123,6 +136,7 @@ def send_pending(*, user_ids, digest):
                 else:
                     items.append(rendered[key])
                     shown.append(alert)
+                    keys.append(key)
             if not shown:
                 continue
             if not user.email:
@@ -130,10 +144,12 @@ def send_pending(*, user_ids, digest):
                     status=DeliveryStatus.FAILED, last_error="The follower has no email address."
                 )
                 continue
+            body_key = (tuple(keys), digest)
+            if body_key not in bodies:
+                bodies[body_key] = render_bodies(items=items, digest=digest)
             follow_ids = [a.follow_id for a in shown if a.follow_id]
-            messages.append(
-                (user.pk, shown, build_message(user=user, items=items, follow_ids=follow_ids, digest=digest))
-            )
+            message = build_message(user=user, bodies=bodies[body_key], follow_ids=follow_ids)
+            messages.append((user.pk, shown, message))
     if skipped:
         # Not visible to the follower (any more): nothing to say, nothing to retry.
         Alert.objects.filter(pk__in=skipped).update(
