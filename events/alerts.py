@@ -37,8 +37,9 @@ from django_tasks import task
 from simple_history.signals import post_create_historical_record
 
 from . import schedule
+from .access import visible_levels
 from .follows import Alert, AlertProfile, Cadence, Change, DeliveryStatus, Follow, WebhookDelivery
-from .models import Access, Delegation, Meeting, OutcomeDocument, Session, visible_access_levels
+from .models import Access, Delegation, Meeting, OutcomeDocument, Session
 
 logger = logging.getLogger(__name__)
 
@@ -297,7 +298,7 @@ def fan_out(change_id):
         for user_id in batch:
             user_follows = by_user[user_id]
             user = user_follows[0].user
-            levels = [Access.PUBLIC] if context.public_throughout else visible_access_levels(user)
+            levels = [Access.PUBLIC] if context.public_throughout else visible_levels(user)
             if not user.is_active or context.kind_for(levels) is None:
                 continue
             emailed = [f for f in user_follows if f.email]
@@ -473,7 +474,7 @@ def webhook_payload(delivery, contexts):
         return None
     profile = AlertProfile.for_user(user)
     with translation.override(profile.language):
-        item = describe(context, user=user, levels=visible_access_levels(user), zone_name=profile.timezone)
+        item = describe(context, user=user, levels=visible_levels(user), zone_name=profile.timezone)
         if item is None:
             return None
         return {

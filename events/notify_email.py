@@ -13,9 +13,10 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from .access import visible_levels
 from .alerts import describe, due_pending, load_context, record_failure
 from .follows import Alert, AlertProfile, Cadence, DeliveryStatus
-from .models import Access, visible_access_levels
+from .models import Access
 
 UNSUBSCRIBE_SALT = "events.alerts.unsubscribe"
 SEND_CHUNK = 100
@@ -121,7 +122,7 @@ def send_pending(*, user_ids, digest):
         user = user_alerts[0].user
         profile = getattr(user, "alert_profile", None) or AlertProfile.for_user(user)
         public_only = all(contexts[a.change_id] is None or contexts[a.change_id].public_throughout for a in user_alerts)
-        levels = tuple([Access.PUBLIC] if public_only else visible_access_levels(user))
+        levels = tuple([Access.PUBLIC] if public_only else visible_levels(user))
         items, shown, keys = [], [], []
         with translation.override(profile.language):
             for alert in user_alerts:
