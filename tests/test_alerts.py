@@ -213,6 +213,15 @@ def test_session_times_in_follower_zone_and_join_details(smtp_server, run_tasks,
     assert f"/meetings/summit-2030/#session-{session.pk}" in text
 
 
+def test_session_times_default_to_the_venue_zone(smtp_server, run_tasks, planner, summit):
+    start, end = timed(summit.start_date, 9)
+    session = SessionFactory(meeting=summit, title="Plenary", start=start, end=end)
+    follow(planner, meeting=summit)
+    save(session, start=start + dt.timedelta(hours=1), end=end + dt.timedelta(hours=1))
+    run_tasks()
+    assert "start: March 1, 2030 09:00 (UTC+8) → March 1, 2030 10:00 (UTC+8)" in text_of(smtp_server.messages[-1])
+
+
 def test_session_added_and_removed_and_document_published(smtp_server, run_tasks, planner, summit):
     follow(planner, meeting=summit)
     session = SessionFactory(meeting=summit, title="Retreat")
@@ -286,6 +295,29 @@ def test_policy_filters_per_role(smtp_server, run_tasks, summit):
     run_tasks()
     assert [m["To"] for m in smtp_server.messages] == ["editor@example.org"] * 2
     assert all("Closed retreat" not in text_of(m) for m in smtp_server.messages if m["To"] == "public@example.org")
+
+
+def test_policy_filters_per_role_and_level(smtp_server, run_tasks, role_users, summit):
+    followers = {name: user for name, user in role_users.items() if user is not None}
+    for user in followers.values():
+        user.email = f"{user.username}@example.org"
+        user.save()
+        follow(user, meeting=summit)
+    SessionFactory(meeting=summit, title="Restricted retreat", access=Access.RESTRICTED)
+    SessionFactory(meeting=summit, title="Confidential dinner", access=Access.CONFIDENTIAL)
+    SessionFactory(meeting=summit, title="Open plenary")
+    run_tasks()
+    told = {
+        m["To"].split("@")[0]: {t for t in ("Restricted", "Confidential", "Open") if t in text_of(m)}
+        for m in smtp_server.messages
+    }
+    assert told == {
+        "planner": {"Open"},
+        "viewer": {"Restricted", "Open"},
+        "clerk": {"Restricted", "Open"},
+        "editor": {"Restricted", "Confidential", "Open"},
+        "administrator": {"Restricted", "Confidential", "Open"},
+    }
 
 
 def test_item_becoming_visible_arrives_as_new(smtp_server, run_tasks, planner):
