@@ -188,7 +188,7 @@ def test_indonesian_feed_uses_indonesian_titles(client):
 
 
 def test_public_feed_hides_restricted_and_confidential_items_and_join_links(client):
-    shown = SessionFactory(mode=Mode.HYBRID, join_url="https://meet.example/public", join_passcode="1234")
+    shown = SessionFactory(mode=Mode.HYBRID, join_url="https://meet.example/public", join_passcode="PASSCODE-QX")
     SessionFactory(meeting=shown.meeting, access=Access.RESTRICTED, title="Secret restricted")
     SessionFactory(meeting=shown.meeting, access=Access.CONFIDENTIAL, title="Secret confidential")
     MeetingFactory(access=Access.RESTRICTED, title="Hidden meeting")
@@ -197,7 +197,7 @@ def test_public_feed_hides_restricted_and_confidential_items_and_join_links(clie
     response = client.get("/feeds/all.ics")
     text = response.content.decode()
     assert uids(response) == [suid(shown)]
-    for secret in ("Secret", "Hidden", "hidden meeting", "meet.example", "1234", "CONFERENCE"):
+    for secret in ("Secret", "Hidden", "hidden meeting", "meet.example", "PASSCODE-QX", "CONFERENCE"):
         assert secret not in text
 
 
