@@ -40,6 +40,10 @@ PUBLISH_NOTE = _("Only an editor (a role that may publish) can make it public.")
 PUBLISH_REFUSED = _(
     "Only an editor may publish or lower an access level. Save it as restricted and ask an editor to publish it."
 )
+ADD_TO_PUBLIC_REFUSED = _(
+    "Only an editor may add this to a public meeting, where it would be public at once. Add it while the "
+    "meeting is restricted, or ask an editor."
+)
 NEW_ROWS_RESTRICTED_NOTE = _(
     "New rows without an access level are created as restricted: only an editor (a role that may publish) can "
     "make them public."
@@ -269,6 +273,9 @@ def save_error(user, obj):
             return _("You may not add an item at a level you cannot see.")
         if hasattr(obj, "access"):
             return level_error(user, old=None, new=obj.access)
+        if after == Access.PUBLIC and not can_publish(user):
+            # A document, delegation or delegate has no level of its own: added to a public meeting it is public.
+            return ADD_TO_PUBLIC_REFUSED
         return None
     before = level_of(stored)
     if not (_perm(user, "change", name) and can_see(user, before)):

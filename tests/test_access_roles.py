@@ -312,6 +312,20 @@ def api_change_session(user, target, level):
     return Session.objects.filter(pk=session.pk, title="Renamed").exists()
 
 
+def api_create_document(user, target, level):
+    payload = {"meeting": target[level].slug, "title": "New declaration", "kind": "declaration"}
+    signed_in(user, api=True).post("/api/v1/documents/", payload, format="json")
+    return OutcomeDocument.objects.filter(title="New declaration", meeting=target[level]).exists()
+
+
+def admin_add_delegation(user, target, level):
+    signed_in(user).post(
+        "/admin/events/delegation/add/",
+        {"meeting": target[level].pk, "country": "TH", "members-TOTAL_FORMS": "0", "members-INITIAL_FORMS": "0"},
+    )
+    return Delegation.objects.filter(meeting=target[level], country="TH").exists()
+
+
 SHEET = "slug,title,series,start_date,end_date,venue,mode,status,access\n"
 
 
@@ -389,6 +403,9 @@ WRITE_PATHS = {
     "API change session": ("change an item at this level", api_change_session),
     "API set level": ("set an item's level to this one", api_set_level),
     "API delete": ("delete an item at this level", api_delete),
+    # A document or delegation takes its meeting's level: adding one to a public meeting publishes it.
+    "API create document": ("create at this level", api_create_document),
+    "admin add delegation": ("create at this level", admin_add_delegation),
     "spreadsheet import new row": ("import rows at this level", import_create),
     "spreadsheet import existing row": ("change an item at this level", import_change),
     "iCalendar import existing event": ("change an item at this level", ics_change),
@@ -423,7 +440,7 @@ def test_write_matrix(target, role_users, role, path, level):
 
 def test_write_matrix_is_every_door_with_a_write(target):
     """The matrix covers admin, API, both imports and both admin actions, at every level, for every role."""
-    assert len(WRITE_PATHS) * len(LEVELS) * len(ROLES) == 252
+    assert len(WRITE_PATHS) * len(LEVELS) * len(ROLES) == 288
 
 
 def ics_event(uid, cls="PUBLIC"):
