@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := ascn_events.settings
 
-.PHONY: run test test-sqlite test-postgres install deps-system lint migrate fixtures messages bench bench-alerts load clean
+.PHONY: run test test-sqlite test-postgres install deps-system lint migrate fixtures messages bench bench-alerts bench-import load clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -72,3 +72,12 @@ bench-alerts: install
 	$(PY) loadtest/fresh_db.py $(ALERTS_BENCH_DATABASE_URL)
 	DATABASE_URL=$(ALERTS_BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL=$(ALERTS_BENCH_DATABASE_URL) $(PY) manage.py bench_alerts --followers 1000 10000
+
+# Import benchmark (issue 11): rows/s of a 1,000- and a 10,000-row spreadsheet import, the 1,000 / 100
+# same-title iCalendar import ratio (about 10 when linear), and refusals of a 12 MB CSV and a zip bomb.
+# Runs in a transaction that is rolled back; one JSON line.
+IMPORT_BENCH_DATABASE_URL ?= sqlite:////tmp/ascn-bench-import.sqlite3
+bench-import: install
+	$(PY) loadtest/fresh_db.py $(IMPORT_BENCH_DATABASE_URL)
+	DATABASE_URL=$(IMPORT_BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(IMPORT_BENCH_DATABASE_URL) $(PY) manage.py bench_import

@@ -27,7 +27,7 @@ from .models import Meeting, Series, Session, Venue
 from .slugs import SlugAllocator
 from .text import from_spreadsheet_cell, spreadsheet_cell
 from .timezones import local_instant
-from .uploads import check_row_count, check_spreadsheet, read_upload
+from .uploads import ZIP_MAGIC, check_row_count, check_spreadsheet, read_upload
 
 
 class NaturalKeyWidget(widgets.ForeignKeyWidget):
@@ -308,3 +308,41 @@ class SpreadsheetAdminMixin(ImportExportMixin, ExportActionMixin):
         # All or nothing: one invalid row rolls back the whole file, also at the confirm step.
         kwargs["rollback_on_validation_errors"] = True
         return kwargs
+
+
+RESOURCES = {"meetings": MeetingResource, "sessions": SessionResource}
+
+
+def import_spreadsheet(*, data, resource, dry_run=False, user=None, progress=None):
+    """Import CSV or XLSX bytes with the admin's resource and rules, all or nothing; returns import-export's Result.
+
+    Raises ValidationError, before parsing, for a file over the limits (events/uploads.py).
+    `progress(total)` may return a callable that is called once per imported row (a progress bar).
+    """
+    check_spreadsheet(data)
+    if data.startswith(ZIP_MAGIC):
+        dataset = XLSX().create_dataset(data)
+    else:
+        dataset = CSV().create_dataset(data.decode("utf-8-sig"))
+    importer = RESOURCES[resource]()
+    importer.progress = progress(len(dataset)) if progress else None
+    return importer.import_data(
+        dataset,
+        dry_run=dry_run,
+        raise_errors=False,
+        rollback_on_validation_errors=True,
+        use_transactions=True,
+        user=user,
+    )
+
+
+def result_problems(result, *, limit=20):
+    """'row 3: title: …' for the first `limit` problems of an import Result."""
+    problems = [f"{error.error}" for error in result.base_errors]
+    for row in result.invalid_rows:
+        for field, texts in row.field_specific_errors.items():
+            problems.append(f"row {row.number}: {field}: {' '.join(str(m) for m in texts)}")
+        problems.extend(f"row {row.number}: {m}" for m in row.non_field_specific_errors)
+    for number, errors in result.row_errors():
+        problems.extend(f"row {number}: {error.error}" for error in errors)
+    return problems[:limit]

@@ -9,6 +9,7 @@ The limits are settings (see the README's Configuration).
 
 import csv
 import io
+import os
 import re
 import zipfile
 
@@ -121,3 +122,12 @@ def check_calendar(data):
     events = len(VEVENT.findall(data))
     if events > settings.MAX_IMPORT_ROWS:
         raise _rows_error(events, _("events"))
+
+
+def read_upload_path(path):
+    """The bytes of a file on disk, refusing one over the size limit before reading it."""
+    size = os.path.getsize(path)
+    if size > settings.MAX_IMPORT_UPLOAD_BYTES:
+        raise _size_error(size)
+    with open(path, "rb") as handle:
+        return handle.read(settings.MAX_IMPORT_UPLOAD_BYTES + 1)

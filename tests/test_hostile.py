@@ -673,3 +673,45 @@ def test_migration_drops_the_plain_token_table():
     editor.execute("INSERT INTO authtoken_token VALUES ('plain-secret', 1)")
     migration.drop_plain_tokens(apps, editor)
     assert "authtoken_token" not in connection.introspection.table_names()
+
+
+# --- 3. Command-line spreadsheet import and the import benchmark ----------------------------------------------
+
+
+def test_import_spreadsheet_command_imports_with_a_progress_bar(tmp_path, summit):
+    rows = "".join(f"m{n},Meeting {n},summit,2030-11-10,2030-11-13,Asia/Jakarta,hybrid\n" for n in range(60))
+    path = tmp_path / "meetings.csv"
+    path.write_text("slug,title,series,start_date,end_date,timezone,mode\n" + rows)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_spreadsheet", str(path), "--resource", "meetings", stdout=out, stderr=err)
+    assert Meeting.objects.count() == 60
+    assert "60/60" in err.getvalue()
+    assert out.getvalue().strip() == f"Imported {path}: 60 new."
+
+
+def test_import_spreadsheet_command_refuses_bad_rows_and_large_files(tmp_path, summit, unchanged):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "slug,title,series,start_date,end_date,timezone,mode\n"
+        "ok,OK,summit,2030-11-10,2030-11-13,Asia/Jakarta,hybrid\n"
+        f"bad,{BELL},summit,2030-11-10,2030-11-13,Asia/Jakarta,hybrid\n"
+    )
+    with pytest.raises(CommandError, match=r"Nothing was imported: row 2: title: Control characters are not allowed"):
+        call_command("import_spreadsheet", str(bad), "--resource", "meetings", stderr=io.StringIO())
+    with (
+        override_settings(MAX_IMPORT_UPLOAD_BYTES=100),
+        pytest.raises(CommandError, match="The file is 175\xa0bytes; the limit is 100\xa0bytes. Nothing was imported."),
+    ):
+        call_command("import_spreadsheet", str(bad), "--resource", "meetings")
+
+
+def test_bench_import_prints_rates_and_ratios_and_keeps_nothing():
+    out = io.StringIO()
+    call_command("bench_import", "--rows", "5", "10", "--events", "3", "6", stdout=out)
+    figures = json.loads(out.getvalue())
+    assert set(figures) >= {
+        "meetings_rows_per_s_5", "meetings_rows_per_s_10", "rows_ratio", "ics_same_title_s_3",
+        "ics_same_title_s_6", "ics_same_title_ratio", "refuse_12mb_csv_s", "refuse_zip_bomb_s",
+    }  # fmt: skip
+    assert Meeting.objects.count() == 0
+    assert not Series.objects.filter(slug="bench-import").exists()
