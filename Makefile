@@ -47,8 +47,9 @@ lint: install
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
 
-# Benchmark (issue 6): a fresh scratch database seeded with BENCH_MEETINGS synthetic meetings
-# (about 4 sessions each), then one JSON line of timings. PostgreSQL:
+# Benchmark (issues 6, 14): a fresh scratch database seeded with BENCH_MEETINGS synthetic meetings
+# (about 4 sessions each), then one JSON line of timings and ratios (feeds cold, warm, cached, 304 at
+# 20,000 and 1,000 sessions, wire bytes, f-string and library floors, pages and API lists). PostgreSQL:
 #   make bench BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/ascn_bench
 # The scratch database is dropped and created again: never point it at real data.
 BENCH_MEETINGS ?= 5000
@@ -59,9 +60,13 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py seed_scale --meetings $(BENCH_MEETINGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench
 
-# Load test (issue 7): gunicorn with production settings on PostgreSQL + Redis, on 127.0.0.1 only,
-# driven by headless locust for LOAD_SECONDS; prints requests/s, p50/p99 and errors, fails on any error.
-# LOAD_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ascn_load) is dropped and re-seeded.
+# Load test (issues 7, 14): gunicorn with production settings on PostgreSQL + Redis, on 127.0.0.1 only.
+# Locust first measures the floor (a bare Django view answering 304, same middleware), then runs the
+# realistic mix (90% conditional feed GETs, 10% pages/API) paced at 55% of the floor's rate; then, if
+# nginx is installed, checks deploy/nginx.conf in front of the same gunicorn. Prints one JSON line;
+# fails on any error, p99 >= 50 ms or less than 50% of the floor's rate. LOAD_SECONDS per phase (30).
+# LOAD_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ascn_load) is dropped and re-seeded;
+# LOAD_REDIS_URL (default redis://127.0.0.1:6379/1) is emptied.
 load: install
 	$(PY) loadtest/run.py
 

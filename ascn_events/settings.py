@@ -249,6 +249,8 @@ FEED_REFRESH_INTERVAL_HOURS = 6
 FEED_CACHE_MAX_AGE = 15 * 60
 # How long any HTTP cache may reuse an anonymous page or API list before revalidating it (ETag).
 PAGE_CACHE_MAX_AGE = int(os.environ.get("PAGE_CACHE_MAX_AGE", "60"))
+# Seconds a process may reuse its last read of the change stamp (0: read it on every request).
+CHANGE_STAMP_MAX_AGE = float(os.environ.get("CHANGE_STAMP_MAX_AGE", "0"))
 # Two sessions in different cities closer than this are flagged as a conflict.
 DELEGATION_TRAVEL_GAP_HOURS = float(os.environ.get("DELEGATION_TRAVEL_GAP_HOURS", "4"))
 

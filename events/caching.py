@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import pathlib
 import re
+import time
 
 import brotli
 from django.conf import settings
@@ -70,12 +71,24 @@ def _moment(value):
     return value
 
 
+# With CHANGE_STAMP_MAX_AGE > 0 (production), each process reuses a stamp read for that many seconds:
+# under load most conditional requests then cost no database round trip at all, and an edit reaches
+# conditional requests that much later (feeds and pages may be cached for minutes anyway).
+_recent_stamps = {}
+
+
 def site_stamp(extra=()):
     """((counter, salt), last change, extra values) from one query: the stamp row plus `extra` (sql, params).
 
     Extra scalar subqueries (e.g. "does this slug exist") ride along in the same
     query; they must be index lookups for the answer to stay O(1).
     """
+    max_age = settings.CHANGE_STAMP_MAX_AGE
+    key = tuple((sql, tuple(params)) for sql, params in extra)
+    if max_age:
+        recent = _recent_stamps.get(key)
+        if recent is not None and time.monotonic() - recent[0] < max_age:
+            return recent[1]
     columns, params = ["counter", "salt", "changed"], []
     for sql, extra_params in extra:
         columns.append(sql)
@@ -85,7 +98,12 @@ def site_stamp(extra=()):
         row = cursor.fetchone()
     if row is None:  # only before the first migrate
         return (0, 0), None, [None] * len(extra)
-    return (row[0], row[1]), _moment(row[2]), list(row[3:])
+    result = (row[0], row[1]), _moment(row[2]), list(row[3:])
+    if max_age:
+        if len(_recent_stamps) > 10_000:
+            _recent_stamps.clear()
+        _recent_stamps[key] = (time.monotonic(), result)
+    return result
 
 
 def make_etag(*parts):

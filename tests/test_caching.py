@@ -225,3 +225,26 @@ def test_language_switch_needs_no_csrf_token_so_pages_can_be_shared(client, worl
     csrf_client = type(client)(enforce_csrf_checks=True)
     response = csrf_client.post("/i18n/setlang/", {"language": "id", "next": "/meetings/"})
     assert (response.status_code, response["Location"]) == (302, "/meetings/")
+
+
+def test_stamp_is_read_on_every_request_by_default(client, world):
+    etag = client.get("/feeds/all.ics")["ETag"]
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/feeds/all.ics", headers={"If-None-Match": etag})
+    assert len(queries) == 1
+
+
+def test_production_reuses_a_stamp_read_for_its_max_age(client, world, settings, monkeypatch):
+    settings.CHANGE_STAMP_MAX_AGE = 0.25
+    now = [1000.0]
+    monkeypatch.setattr(caching.time, "monotonic", lambda: now[0])
+    etag = client.get("/feeds/series/s.ics")["ETag"]
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/feeds/series/s.ics", headers={"If-None-Match": etag})
+    assert (again.status_code, len(queries)) == (304, 0)
+    world["session"].title = "Edited"
+    world["session"].save()
+    now[0] += 0.3
+    changed = client.get("/feeds/series/s.ics", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert b"Edited" in changed.content
