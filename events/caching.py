@@ -71,39 +71,60 @@ def _moment(value):
     return value
 
 
-# With CHANGE_STAMP_MAX_AGE > 0 (production), each process reuses a stamp read for that many seconds:
+# With CHANGE_STAMP_MAX_AGE > 0 (production), each process reuses a stamp read for that many seconds,
+# and the answers of the extra subqueries for as long as the stamp stays the same (any write moves it):
 # under load most conditional requests then cost no database round trip at all, and an edit reaches
 # conditional requests that much later (feeds and pages may be cached for minutes anyway).
-_recent_stamps = {}
+_recent_stamp = [None]  # (monotonic time of the read, (stamp, changed))
+_extra_answers = {}  # (stamp, extra) -> values
 
 
 def site_stamp(extra=()):
-    """((counter, salt), last change, extra values) from one query: the stamp row plus `extra` (sql, params).
+    """((counter, salt), last change, extra values) from one query at most: the stamp row plus `extra`.
 
-    Extra scalar subqueries (e.g. "does this slug exist") ride along in the same
-    query; they must be index lookups for the answer to stay O(1).
+    `extra` is a list of (sql, params) scalar subqueries (e.g. "does this slug exist")
+    that ride along in the same query; they must be index lookups for the answer
+    to stay O(1).
     """
     max_age = settings.CHANGE_STAMP_MAX_AGE
     key = tuple((sql, tuple(params)) for sql, params in extra)
+    recent = _recent_stamp[0]
+    if max_age and recent is not None and time.monotonic() - recent[0] < max_age:
+        stamp, changed = recent[1]
+        if not extra:
+            return stamp, changed, []
+        values = _extra_answers.get((stamp, key))
+        if values is None:
+            values = _query(None, extra)
+            _remember_extra((stamp, key), values)
+        return stamp, changed, values
+    row = _query(["counter", "salt", "changed"], extra)
+    if row is None:  # only before the first migrate
+        return (0, 0), None, [None] * len(extra)
+    stamp, changed, values = (row[0], row[1]), _moment(row[2]), list(row[3:])
     if max_age:
-        recent = _recent_stamps.get(key)
-        if recent is not None and time.monotonic() - recent[0] < max_age:
-            return recent[1]
-    columns, params = ["counter", "salt", "changed"], []
+        _recent_stamp[0] = (time.monotonic(), (stamp, changed))
+        if extra:
+            _remember_extra((stamp, key), values)
+    return stamp, changed, values
+
+
+def _query(stamp_columns, extra):
+    columns, params = list(stamp_columns or []), []
     for sql, extra_params in extra:
         columns.append(sql)
         params.extend(extra_params)
+    source = f" FROM {STAMP_TABLE} WHERE id = 1" if stamp_columns else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM {STAMP_TABLE} WHERE id = 1", params)
+        cursor.execute(f"SELECT {', '.join(columns)}{source}", params)
         row = cursor.fetchone()
-    if row is None:  # only before the first migrate
-        return (0, 0), None, [None] * len(extra)
-    result = (row[0], row[1]), _moment(row[2]), list(row[3:])
-    if max_age:
-        if len(_recent_stamps) > 10_000:
-            _recent_stamps.clear()
-        _recent_stamps[key] = (time.monotonic(), result)
-    return result
+    return row if stamp_columns else list(row)
+
+
+def _remember_extra(key, values):
+    if len(_extra_answers) > 10_000:
+        _extra_answers.clear()
+    _extra_answers[key] = values
 
 
 def make_etag(*parts):

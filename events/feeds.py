@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Cast, Substr
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
@@ -305,7 +306,7 @@ class FeedView(View):
         body, coding = caching.stored_body(
             "ical:feed:" + etag.strip('"'),
             caching.accepted_coding(request),
-            lambda: self.render(options, language, viewer, levels, base_url, stamp).encode(),
+            lambda: self.render(options, language, viewer, levels, base_url, stamp),
             timeout=settings.FEED_CACHE_MAX_AGE,
         )
         caching.set_body(response, body, coding)
@@ -346,7 +347,7 @@ class FeedView(View):
                 meta=meta, ctx=ctx, sessions=list(sessions.values(*ical.SESSION_FIELDS)),
                 meetings=list(meetings.values(*ical.MEETING_FIELDS)), levels=levels,
                 documents=documents_loader(sessions, meetings), use_cache=False,
-            )  # fmt: skip
+            ).encode()  # fmt: skip
 
         def rows(months):
             sessions, meetings = querysets(None if months is None or len(months) > MAX_MONTH_RANGES else months)
@@ -377,40 +378,51 @@ def month_digests(stamp):
     over whole tables, so every feed after a change shares them. A month's digest
     moves with any insert, delete or edit of its sessions and meetings: edits move
     `updated` (document and venue changes touch the meetings and sessions showing
-    them) and the revisions, inserts and deletes the counts and id sums, access and
+    them; every revision bump moves it too), inserts and deletes the counts and id sums, access and
     "show as closed" changes their own sums, a meeting gaining or losing sessions
-    the session sums of its month, a parent's edit (its level) its parts' months, and any series edit every
-    month. Who attends
-    what is not followed here: delegation feeds are not chunked.
+    the session sums of its month, a parent's edit (its level) its parts' months, and
+    any series edit every month. Who attends what is not followed here: delegation
+    feeds are not chunked.
     """
     key = f"ical:digests:{ical.CODE_VERSION}:{stamp[0]}.{stamp[1]}"
     digests = cache.get(key)
     if digests is not None:
         return digests
     public = Q(access=Access.PUBLIC)
+    # Sessions grouped by their month and their meeting's month: a session's text shows its
+    # meeting, and a meeting is an all-day event of its own month only while it has no sessions.
     session_groups = (
-        Session.objects.order_by().annotate(month=_month("starts_on")).values("month")
-        .annotate(n=Count("id"), ids=Sum("id"), revisions=Sum(F("revision") + F("meeting__revision")),
-                  updated=Max("updated"), meeting_updated=Max("meeting__updated"), public=_id_if(public),
+        Session.objects.order_by().annotate(month=_month("starts_on"), meeting_month=_month("meeting__start_date"))
+        .values("month", "meeting_month")
+        .annotate(n=Count("id"), ids=Sum("id"), updated=Max("updated"), meeting_updated=Max("meeting__updated"),
+                  public=_id_if(public),
                   closed=_id_if(Q(show_as_closed=True)), meeting_access=_id_if(Q(meeting__access=Access.PUBLIC)))
     )  # fmt: skip
     meeting_groups = (
         Meeting.objects.order_by().annotate(month=_month("start_date")).values("month")
-        .annotate(n=Count("id"), ids=Sum("id"), revisions=Sum("revision"), updated=Max("updated"),
-                  public=_id_if(public), session_count=Count("sessions"), session_ids=Sum("sessions__id"),
-                  session_updated=Max("sessions__updated"),
-                  session_public=Sum(Case(When(sessions__access=Access.PUBLIC, then=F("sessions__id")), default=0)),
+        .annotate(n=Count("id"), ids=Sum("id"), updated=Max("updated"), public=_id_if(public),
                   # RELATED-TO names a parent only for readers who may see it: its level is part of the month.
                   parent_updated=Max("parent__updated"))
     )  # fmt: skip
     series = Series.objects.aggregate(n=Count("id"), ids=Sum("id"), updated=Max("updated"))
     parts = {}
     for kind, groups in (("s", session_groups), ("m", meeting_groups)):
-        for group in groups:
-            parts.setdefault(group.pop("month"), []).append((kind, sorted(group.items())))
+        for group in _raw_rows(groups):
+            months = {group.pop("month"), group.pop("meeting_month", None)} - {None}
+            for month in months:
+                parts.setdefault(month, []).append((kind, sorted(group.items())))
     digests = {month: _digest_of((sorted(values), series)) for month, values in parts.items()}
     cache.set(key, digests, timeout=ical.PIECE_TIMEOUT)
     return digests
+
+
+def _raw_rows(queryset):
+    """A values() queryset's rows as dicts of the database's own values: digests need no Python conversion."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _month_ranges(field, months):

@@ -635,13 +635,13 @@ def _row_month(kind, row):
 
 
 def render_chunked_feed(*, meta, ctx, levels, digests, feed, rows):
-    """The whole feed as text, from cached month chunks; only months whose digest moved are read and rendered.
+    """The whole feed as UTF-8 bytes, from cached month chunks; only months whose digest moved are read and rendered.
 
     digests: {month ("yyyy-mm"): digest} of every month with events anywhere (see feeds.month_digests).
     feed: text naming the feed (address, filters, scope): chunks of different feeds never mix.
     rows: a callable taking a list of months (or None for all) and returning the full rows
         (sessions, meetings) of those months and a documents loader; called at most once.
-    A chunk is kept as (text, the time zones its timed sessions use).
+    A chunk is kept as (UTF-8 text, the time zones its timed sessions use).
     """
     months = sorted(digests)
     keys = {month: chunk_key(ctx, levels, feed, month, digests[month]) for month in months}
@@ -664,7 +664,8 @@ def render_chunked_feed(*, meta, ctx, levels, digests, feed, rows):
         for month in missing:
             items = sorted(by_month.get(month, []), key=_sort_key)
             zones = frozenset(session_tzid(row) for kind, row in items if kind == "s" and row["start"] is not None)
-            found[keys[month]] = fresh[keys[month]] = ("".join(texts[(kind, row["id"])] for kind, row in items), zones)
+            text = "".join(texts[(kind, row["id"])] for kind, row in items).encode()
+            found[keys[month]] = fresh[keys[month]] = (text, zones)
         block = {}
         for key, chunk in fresh.items():
             block[key] = chunk
@@ -675,11 +676,9 @@ def render_chunked_feed(*, meta, ctx, levels, digests, feed, rows):
             cache.set_many(block, timeout=PIECE_TIMEOUT)
     chunks = [found[key] for key in ordered]
     zones = sorted(set().union(*(chunk[1] for chunk in chunks)) - {"UTC"}) if chunks else []
-    parts = [calendar_header(meta)]
-    parts.extend(vtimezone(tzid) for tzid in zones)
-    parts.extend(chunk[0] for chunk in chunks)
-    parts.append("END:VCALENDAR" + CRLF)
-    return "".join(parts)
+    head = calendar_header(meta) + "".join(vtimezone(tzid) for tzid in zones)
+    # Chunks are kept encoded: encoding a 13 MB feed again on every rebuild was a tenth of it.
+    return b"".join([head.encode(), *(chunk[0] for chunk in chunks), b"END:VCALENDAR" + CRLF.encode()])
 
 
 def _render_items(items, ctx, levels, documents):

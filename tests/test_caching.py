@@ -248,3 +248,8 @@ def test_production_reuses_a_stamp_read_for_its_max_age(client, world, settings,
     changed = client.get("/feeds/series/s.ics", headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert b"Edited" in changed.content
+    # Within the max-age a slug not seen before is looked up alone; an unknown one is still a 404.
+    with CaptureQueriesContext(connection) as queries:
+        missing = client.get("/feeds/series/nope.ics")
+    assert (missing.status_code, len(queries)) == (404, 1)
+    assert "events_changestamp" not in queries[0]["sql"]
