@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Last: the language, time zone, htmx flag and user it keys anonymous pages by are known by then.
     "events.caching.AnonymousPageCacheMiddleware",
+    # Inside the page cache, so cached pages are stored clean.
+    "events.middleware.PrintableHtmlMiddleware",
 ]
 
 ROOT_URLCONF = "ascn_events.urls"

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .text import printable
 from .timezones import known_zones
 
 SESSION_KEY = "viewer_tz"
@@ -47,3 +48,30 @@ class ViewerTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class PrintableHtmlMiddleware:
+    """HTML pages never carry the control characters entry refuses.
+
+    Entry refuses them and a data migration cleaned old rows, but a row written by
+    hand in the database may still hold one; HTML forbids them, and escaping does
+    not remove them. One pass over each page here covers every template at once.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+            and not response.has_header("Content-Encoding")
+        ):
+            text = response.content.decode(response.charset, errors="surrogateescape")
+            cleaned = printable(text)
+            if cleaned is not text:
+                response.content = cleaned.encode(response.charset, errors="surrogateescape")
+                if response.has_header("Content-Length"):
+                    response["Content-Length"] = str(len(response.content))
+        return response
