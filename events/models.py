@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from .changesets import ChangeSetRecord
 from .slugs import SlugAllocator, readable_slug, unique_slug
 from .text import no_control_characters
 from .timezones import known_zones
@@ -171,7 +172,7 @@ class Series(Revisioned):
         help_text=_("A CSS3 colour name (RFC 7986 COLOR), e.g. “steelblue”."),
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
 
     class Meta:
         ordering = ["name"]
@@ -210,7 +211,7 @@ class Venue(Revisioned):
     )
     address = models.CharField(_("address"), max_length=300, blank=True, validators=TEXT)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
 
     class Meta:
         ordering = ["country", "city", "name"]
@@ -249,7 +250,7 @@ class Chairmanship(Revisioned):
         _("source"), max_length=500, blank=True, help_text=_("The public page the facts of this row are taken from.")
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
 
     class Meta:
         ordering = ["body", "year"]
@@ -275,7 +276,7 @@ class NetworkCity(Revisioned):
     country = CountryField(_("country"))
     joined = models.PositiveSmallIntegerField(_("joined in"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
 
     class Meta:
         ordering = ["country", "name"]
@@ -295,7 +296,7 @@ class Person(Revisioned):
     country = CountryField(_("country"))
     position = models.CharField(_("position"), max_length=300, blank=True, validators=TEXT)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
 
     class Meta:
         ordering = ["name"]
@@ -414,7 +415,7 @@ class Meeting(Revisioned, BilingualTitle):
         ),
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
     objects = MeetingQuerySet.as_manager()
 
     # The facts a source note speaks of ("the sources give no venue", "times not given").
@@ -599,7 +600,7 @@ class Session(Revisioned, BilingualTitle):
         help_text=_("UID of the event this session was imported from; re-imports match on it."),
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
     objects = SessionQuerySet.as_manager()
 
     # Facts the meeting's source note may speak of ("times not given").
@@ -794,7 +795,7 @@ class OutcomeDocument(Revisioned, BilingualTitle):
         help_text=_("Where the sources disagree or are silent."),
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
     objects = OutcomeDocumentQuerySet.as_manager()
 
     class Meta:
@@ -875,7 +876,7 @@ class Delegation(Revisioned):
     )
     note = models.CharField(_("note"), max_length=300, blank=True, validators=TEXT)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
     objects = DelegationQuerySet.as_manager()
 
     class Meta:
@@ -927,7 +928,7 @@ class DelegationMember(Revisioned):
         help_text=_("The sessions this person attends; empty means all of the meeting's sessions."),
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetRecord])
 
     class Meta:
         ordering = ["-is_head", "person__name"]

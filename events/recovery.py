@@ -1,11 +1,11 @@
 """Bringing back a deleted meeting with the sessions, documents and delegations deleted with it.
 
 django-simple-history writes a '-' record with the full row for every delete,
-including the rows a meeting's delete cascades to; restoring saves those rows
-again under their old ids, in one transaction.
+including the rows a meeting's delete cascades to, all with the delete's change
+set (`events/changesets.py`); restoring saves exactly those rows again under
+their old ids, in one transaction. A row deleted on its own before is in another
+change set and stays deleted.
 """
-
-import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,9 +17,6 @@ from django.utils.translation import gettext as _
 
 from . import access
 from .models import Delegation, Meeting, OutcomeDocument, Session
-
-# Rows deleted by the same cascade are written within moments of the meeting's own record.
-CASCADE_WINDOW = dt.timedelta(minutes=2)
 
 
 def deleted_meetings(*, user):
@@ -33,15 +30,15 @@ def deleted_meetings(*, user):
     )
 
 
-def _deleted_with(model, *, meeting_record, **lookup):
-    """Rows of `model` whose last history record is a delete made in the same cascade as the meeting's."""
-    since = meeting_record.history_date - CASCADE_WINDOW
-    records = model.history.filter(history_date__gte=since, history_date__lte=meeting_record.history_date, **lookup)
-    latest = {}
-    for record in records.order_by("history_date", "history_id"):
-        latest[record.id] = record
-    still_gone = set(latest) - set(model.objects.filter(pk__in=latest).values_list("pk", flat=True))
-    return [record for pk, record in latest.items() if pk in still_gone and record.history_type == "-"]
+def _deleted_with(model, *, meeting_record):
+    """Delete records of the meeting's `model` rows in the meeting's change set, for rows still gone."""
+    if meeting_record.change_set is None:
+        return []
+    records = model.history.filter(
+        history_type="-", change_set=meeting_record.change_set, meeting_id=meeting_record.id
+    ).order_by("history_id")
+    existing = set(model.objects.filter(pk__in=[r.id for r in records]).values_list("pk", flat=True))
+    return [record for record in records if record.id not in existing]
 
 
 def restore_meeting(*, history_id, user=None):
@@ -62,17 +59,17 @@ def restore_meeting(*, history_id, user=None):
         # Subscribers removed the event; a higher SEQUENCE makes them take it back as an update.
         meeting.revision += 1
         meeting.save()
-        sessions = [r.instance for r in _deleted_with(Session, meeting_record=record, meeting_id=record.id)]
+        sessions = [r.instance for r in _deleted_with(Session, meeting_record=record)]
         for session in sessions:
             session.revision += 1
             session.save()
         restored_sessions = {session.pk for session in sessions}
-        for document_record in _deleted_with(OutcomeDocument, meeting_record=record, meeting_id=record.id):
+        for document_record in _deleted_with(OutcomeDocument, meeting_record=record):
             document = document_record.instance
             if document.session_id not in restored_sessions:
                 document.session = None
             document.save()
-        for delegation_record in _deleted_with(Delegation, meeting_record=record, meeting_id=record.id):
+        for delegation_record in _deleted_with(Delegation, meeting_record=record):
             delegation_record.instance.save()
     return meeting
 

@@ -3,8 +3,10 @@ and the bad-input catalogue (each case: a 4xx or form error with a message, and
 the database unchanged)."""
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
@@ -192,17 +194,48 @@ def test_restore_brings_back_the_meeting_with_its_sessions_and_documents():
     assert client.get(reverse("admin:events_meeting_recover")).context["records"].count() == 0
 
 
-def test_restore_leaves_out_a_session_deleted_long_before_the_meeting():
+def test_restore_leaves_out_a_session_deleted_on_purpose_just_before_the_meeting():
     client = editor()
     meeting = MeetingFactory()
     kept, dropped = SessionFactory(meeting=meeting), SessionFactory(meeting=meeting)
-    dropped_pk = dropped.pk
-    dropped.delete()
-    Session.history.filter(id=dropped_pk).update(history_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
-    delete_in_admin(client, meeting)
+    response = client.post(reverse("admin:events_session_delete", args=[dropped.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    delete_in_admin(client, meeting)  # moments later: no clock can tell the two deletes apart
     record = Meeting.history.get(id=meeting.pk, history_type="-")
     client.post(reverse("admin:events_meeting_recover"), {"history_id": record.history_id})
     assert list(Session.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert Session.history.get(id=dropped.pk, history_type="-").change_set != record.change_set
+
+
+def test_restore_brings_back_what_the_deleted_meeting_took_with_it_however_long_the_delete_took():
+    client = editor()
+    meeting = MeetingFactory()
+    session = SessionFactory(meeting=meeting)
+    delete_in_admin(client, meeting)
+    Session.history.filter(id=session.pk).update(history_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    record = Meeting.history.get(id=meeting.pk, history_type="-")
+    client.post(reverse("admin:events_meeting_recover"), {"history_id": record.history_id})
+    assert list(Session.objects.values_list("pk", flat=True)) == [session.pk]
+
+
+def test_deletes_made_before_change_sets_are_grouped_once_by_the_old_window():
+    migration = importlib.import_module("events.migrations.0011_history_change_sets")
+    meeting = MeetingFactory()
+    on_purpose, cascaded = SessionFactory(meeting=meeting), SessionFactory(meeting=meeting)
+    meeting_pk, on_purpose_pk, cascaded_pk = meeting.pk, on_purpose.pk, cascaded.pk
+    on_purpose.delete()
+    meeting.delete()
+    deleted = Meeting.history.get(id=meeting_pk, history_type="-")
+    Session.history.filter(id=on_purpose_pk).update(history_date=deleted.history_date - dt.timedelta(minutes=3))
+    for model in (Meeting, Session):
+        model.history.update(change_set=None)
+
+    migration.group_legacy_deletes(apps, None)
+
+    deleted.refresh_from_db()
+    assert deleted.change_set is not None
+    assert Session.history.get(id=cascaded_pk, history_type="-").change_set == deleted.change_set
+    assert Session.history.get(id=on_purpose_pk, history_type="-").change_set is None
 
 
 def test_restore_is_all_or_nothing_when_the_slug_was_taken_meanwhile():
