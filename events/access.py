@@ -106,6 +106,17 @@ def can_view(user, obj):
     return can_see(user, level_of(obj))
 
 
+# Join links and passcodes let someone into a session: only signed-in users get them, and only for
+# the sessions they may see. Pages, the API, history and alerts ask `sees_join_details`; feeds give
+# them in personal feeds only, which are read by their signed-in owner.
+JOIN_FIELDS = ("join_url", "join_passcode")
+
+
+def sees_join_details(user):
+    """Whether `user` gets the join links and passcodes of the sessions they may see."""
+    return bool(user is not None and user.is_authenticated)
+
+
 def visible(queryset, user):
     """`queryset` narrowed to the rows `user` may see (any levelled model; others unchanged)."""
     levels = visible_levels(user)

@@ -32,7 +32,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.dispatch import receiver
 from django.http import QueryDict
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 from django_tasks import task
 from simple_history.signals import post_create_historical_record
 
@@ -189,11 +189,12 @@ class AlertItem:
 
     @property
     def kind_label(self):
-        return {"added": _("New"), "changed": _("Changed"), "removed": _("Removed")}[self.kind]
+        return {"added": gettext("New"), "changed": gettext("Changed"), "removed": gettext("Removed")}[self.kind]
 
     @property
     def what_label(self):
-        return {"meeting": _("Meeting"), "session": _("Session"), "document": _("Outcome document")}[self.what]
+        labels = {"meeting": gettext("Meeting"), "session": gettext("Session"), "document": gettext("Outcome document")}
+        return labels[self.what]
 
     def as_json(self):
         return {

@@ -9,7 +9,7 @@ being imported. So the routes, which need those views, are loaded only when
 import json
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed, ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -28,7 +28,7 @@ class Pagination(PageNumberPagination):
         if raw is None:
             return self.page_size
         if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
-            message = _("Give a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+            message = gettext("Give a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
             raise ValidationError({self.page_size_query_param: [message]})
         return int(raw)
 
@@ -46,7 +46,7 @@ class LimitedJSONParser(JSONParser):
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
             raise ParseError(
-                _("The JSON body is larger than %(limit)s bytes; send less at a time.") % {"limit": f"{limit:,}"}
+                gettext("The JSON body is larger than %(limit)s bytes; send less at a time.") % {"limit": f"{limit:,}"}
             )
         encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
         try:
@@ -60,7 +60,8 @@ class LimitedJSONParser(JSONParser):
             depth = nesting_depth(data)
         if depth is None or depth > settings.API_MAX_JSON_DEPTH:
             raise ParseError(
-                _("The JSON body is nested more than %(limit)s levels deep.") % {"limit": settings.API_MAX_JSON_DEPTH}
+                gettext("The JSON body is nested more than %(limit)s levels deep.")
+                % {"limit": settings.API_MAX_JSON_DEPTH}
             )
         return data
 
@@ -88,7 +89,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
         try:
             token.decode("ascii")
         except UnicodeDecodeError:
-            raise AuthenticationFailed(_("Invalid token.")) from None
+            raise AuthenticationFailed(gettext("Invalid token.")) from None
         return super().authenticate_credentials(token)
 
 

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -69,7 +69,7 @@ class FollowSerializer(serializers.ModelSerializer):
             detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
             raise serializers.ValidationError(detail) from error
         if Follow.objects.filter(user=user, **target).exists():
-            raise serializers.ValidationError({"non_field_errors": [_("You already follow this.")]})
+            raise serializers.ValidationError({"non_field_errors": [gettext("You already follow this.")]})
         return {**attrs, **target}
 
 
@@ -103,4 +103,4 @@ class FollowViewSet(
                 serializer.save(user=self.request.user)
         except IntegrityError as error:
             # Two identical requests at once: the database's unique constraint decides.
-            raise serializers.ValidationError({"non_field_errors": [_("You already follow this.")]}) from error
+            raise serializers.ValidationError({"non_field_errors": [gettext("You already follow this.")]}) from error

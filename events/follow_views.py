@@ -14,8 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
@@ -51,7 +50,7 @@ class FollowForm(forms.Form):
             user=self.user, **{name: cleaned.get(name, "") for name in ("meeting", "series", "delegation", "query")}
         )
         if Follow.objects.filter(user=self.user, **target).exists():
-            raise ValidationError(_("You already follow this."))
+            raise ValidationError(gettext("You already follow this."))
         cleaned["target"] = target
         return cleaned
 
@@ -99,11 +98,12 @@ class FollowsView(LoginRequiredMixin, TemplateView):
                 follow.save()
                 AlertProfile.for_user(request.user)
         except IntegrityError:
-            messages.info(request, _("You already follow this."))
+            messages.info(request, gettext("You already follow this."))
             return _back(request)
-        messages.success(request, _("You now follow “%(target)s”.") % {"target": follow.target_label})
+        messages.success(request, gettext("You now follow “%(target)s”.") % {"target": follow.target_label})
         if follow.webhook_secret:
-            messages.info(request, _("Webhook secret (shown once): %(secret)s") % {"secret": follow.webhook_secret})
+            message = gettext("Webhook secret (shown once): %(secret)s") % {"secret": follow.webhook_secret}
+            messages.info(request, message)
             return redirect("events:follows")
         return _back(request)
 
@@ -115,16 +115,16 @@ class FollowUpdateView(LoginRequiredMixin, View):
         follow = get_object_or_404(Follow, pk=pk, user=request.user)
         if request.POST.get("action") == "delete":
             follow.delete()
-            messages.success(request, _("You no longer follow “%(target)s”.") % {"target": follow.target_label})
+            messages.success(request, gettext("You no longer follow “%(target)s”.") % {"target": follow.target_label})
             return _back(request)
         cadence = request.POST.get("cadence", follow.cadence)
         if cadence not in Cadence.values:
-            messages.error(request, _("Choose immediate or daily alerts."))
+            messages.error(request, gettext("Choose immediate or daily alerts."))
             return redirect("events:follows")
         follow.cadence = cadence
         follow.email = request.POST.get("email") == "on"
         follow.save(update_fields=["cadence", "email"])
-        messages.success(request, _("Saved."))
+        messages.success(request, gettext("Saved."))
         return redirect("events:follows")
 
 
@@ -137,7 +137,7 @@ class AlertProfileView(LoginRequiredMixin, View):
             view = FollowsView(request=request, kwargs={}, args=())
             return render(request, view.template_name, view.get_context_data(profile_form=form), status=400)
         form.save()
-        messages.success(request, _("Saved."))
+        messages.success(request, gettext("Saved."))
         return redirect("events:follows")
 
 
@@ -164,5 +164,5 @@ class UnsubscribeView(View):
     def post(self, request, token):
         self.follows.update(email=False)
         if request.POST.get("List-Unsubscribe") == "One-Click":
-            return HttpResponse(_("Unsubscribed."), content_type="text/plain; charset=utf-8")
+            return HttpResponse(gettext("Unsubscribed."), content_type="text/plain; charset=utf-8")
         return render(request, self.template_name, {"follows": self.follows, "done": True})

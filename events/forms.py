@@ -22,13 +22,13 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.text import slugify
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import access
 from .models import Delegation, Meeting, Mode, OutcomeDocument, Session
+from .slugs import readable_slug
 from .timezones import local_instant, zone_label
 
 
@@ -360,7 +360,7 @@ def related_meeting_url(meeting, *, start=None, end=None, series=None):
     """The admin's add form for a meeting held as part of `meeting`, its where and when filled in."""
     params = {}
     if series is not None:
-        slug = slugify(f"{series.abbreviation or series.slug} {meeting.slug}")
+        slug = readable_slug(f"{series.abbreviation or series.slug} {meeting.slug}")
         params.update(series=series.pk, title=f"{series.name} ({meeting.title})", slug=slug)
     params |= {
         "parent": meeting.pk,

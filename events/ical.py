@@ -143,7 +143,7 @@ class FeedContext:
     domain: str  # settings.SITE_DOMAIN: the UID namespace, never to change
     base_url: str  # "https://host" without trailing slash, for URL / ATTACH
     language: str = "en"
-    private: bool = False  # a personal feed: join links and passcodes included
+    private: bool = False  # a personal feed, read by its signed-in owner: join details (access.JOIN_FIELDS) included
     per_day: bool = False  # multi-day all-day events split into one a day
 
 

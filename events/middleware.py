@@ -4,7 +4,7 @@ import zoneinfo
 from django.http import HttpResponseBadRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from .text import printable
 from .timezones import known_zones
@@ -31,7 +31,7 @@ class ViewerTimezoneMiddleware:
     def __call__(self, request):
         chosen = request.GET.get("tz")
         if chosen and chosen not in known_zones():
-            message = _("“%(zone)s” is not a known IANA time zone, e.g. Asia/Jakarta.") % {"zone": chosen[:64]}
+            message = gettext("“%(zone)s” is not a known IANA time zone, e.g. Asia/Jakarta.") % {"zone": chosen[:64]}
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         if chosen is not None and hasattr(request, "session"):
             if chosen == "":

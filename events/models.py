@@ -13,6 +13,7 @@ import uuid
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.humanize.templatetags import humanize
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -20,7 +21,7 @@ from django.db.models.functions import Length
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -58,6 +59,27 @@ class Status(models.TextChoices):
     POSTPONED = "postponed", _("Postponed")
     RESCHEDULED = "rescheduled", _("Rescheduled")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# Cancelled and postponed items no longer take place on their dates: pages strike them
+# through and conflict checks skip them. They stay two states (a postponed one comes back).
+CALLED_OFF = frozenset({Status.CANCELLED, Status.POSTPONED})
+
+
+class StatusFlags:
+    """What a meeting's or session's `status` tells a reader."""
+
+    @property
+    def is_cancelled(self):
+        return self.status == Status.CANCELLED
+
+    @property
+    def is_postponed(self):
+        return self.status == Status.POSTPONED
+
+    @property
+    def is_called_off(self):
+        return self.status in CALLED_OFF
 
 
 class Access(models.TextChoices):
@@ -313,17 +335,21 @@ class Person(Revisioned):
 # --- Meetings and sessions -------------------------------------------------
 
 
-class MeetingQuerySet(models.QuerySet):
+class LevelledQuerySet(models.QuerySet):
+    """Rows held at an access level, directly or through their meeting."""
+
     def public(self):
         """What anyone may see (the policy is events.access)."""
         return self.visible_to(None)
 
     def visible_to(self, user):
-        """The meetings `user` may see (the policy is events.access)."""
+        """The rows `user` may see (the policy is events.access)."""
         from . import access
 
         return access.visible(self, user)
 
+
+class MeetingQuerySet(LevelledQuerySet):
     def upcoming(self, today=None):
         today = today or timezone.localdate()
         return self.filter(end_date__gte=today)
@@ -338,7 +364,7 @@ class MeetingQuerySet(models.QuerySet):
         )
 
 
-class Meeting(Revisioned, BilingualTitle):
+class Meeting(StatusFlags, Revisioned, BilingualTitle):
     series = models.ForeignKey(Series, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("series"))
     ordinal = models.PositiveSmallIntegerField(
         _("ordinal"),
@@ -460,10 +486,6 @@ class Meeting(Revisioned, BilingualTitle):
     def zone(self):
         return zoneinfo.ZoneInfo(self.timezone)
 
-    @property
-    def is_cancelled(self):
-        return self.status in {Status.CANCELLED, Status.POSTPONED}
-
     def is_visible_to(self, user):
         """The per-object form of MeetingQuerySet.visible_to, for a meeting already in hand."""
         from . import access
@@ -549,16 +571,7 @@ class SessionKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class SessionQuerySet(models.QuerySet):
-    def public(self):
-        """What anyone may see (the policy is events.access)."""
-        return self.visible_to(None)
-
-    def visible_to(self, user):
-        from . import access
-
-        return access.visible(self, user)
-
+class SessionQuerySet(LevelledQuerySet):
     def upcoming(self, today=None):
         today = today or timezone.localdate()
         return self.filter(ends_on__gte=today)
@@ -567,7 +580,7 @@ class SessionQuerySet(models.QuerySet):
         return self.select_related("meeting", "meeting__series", "meeting__venue", "venue")
 
 
-class Session(Revisioned, BilingualTitle):
+class Session(StatusFlags, Revisioned, BilingualTitle):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("meeting"))
     kind = models.CharField(_("kind"), max_length=24, choices=SessionKind.choices, default=SessionKind.MEETING)
     starts_on = models.DateField(
@@ -657,10 +670,6 @@ class Session(Revisioned, BilingualTitle):
         return self.start is not None
 
     @property
-    def is_cancelled(self):
-        return self.status in {Status.CANCELLED, Status.POSTPONED}
-
-    @property
     def local_start(self):
         return self.start.astimezone(self.zone) if self.start else None
 
@@ -741,11 +750,8 @@ class Session(Revisioned, BilingualTitle):
 # --- Documents and delegations ----------------------------------------------
 
 
-class OutcomeDocumentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from . import access
-
-        return access.visible(self, user)
+class OutcomeDocumentQuerySet(LevelledQuerySet):
+    pass
 
 
 def document_upload_to(instance, filename):
@@ -855,11 +861,8 @@ def _document_deleted(sender, instance, **kwargs):
     instance.touch_meeting()
 
 
-class DelegationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from . import access
-
-        return access.visible(self, user)
+class DelegationQuerySet(LevelledQuerySet):
+    pass
 
 
 class Delegation(Revisioned):
@@ -1068,21 +1071,19 @@ def duplicate_meeting(meeting, *, shift_days, user=None):
     return copy
 
 
-def ordinal_suffix(number):
-    if 10 <= number % 100 <= 20:
-        return "th"
-    return {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-
-
-def english_ordinal(number):
-    return f"{number}{ordinal_suffix(number)}"
+def ordinal_text(number, *, language="en"):
+    """'32nd' in English, 'ke-32' in Indonesian: Django's humanize `ordinal` in that language."""
+    with translation.override(language):
+        return str(humanize.ordinal(number))
 
 
 def replace_ordinal(title, old, new):
     """'32nd ASEAN Summit' -> '33rd ASEAN Summit'; 'KTT ASEAN ke-32' -> 'KTT ASEAN ke-33'."""
     if not title:
         return title
-    return title.replace(english_ordinal(old), english_ordinal(new)).replace(f"ke-{old}", f"ke-{new}")
+    for language in ("en", "id"):
+        title = title.replace(ordinal_text(old, language=language), ordinal_text(new, language=language))
+    return title
 
 
 # Follows and alerts (issue 16) live in their own module; importing it here registers them.

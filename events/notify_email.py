@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from .access import visible_levels
 from .alerts import describe, due_pending, load_context, record_failure
@@ -48,14 +48,14 @@ def render_bodies(*, items, digest):
     """Subject, text and HTML for these items in the active language. The unsubscribe link is a placeholder,
     so followers who are told the same thing share one rendering."""
     if digest:
-        subject = _("Daily digest: %(count)d changes to what you follow") % {"count": len(items)}
+        subject = gettext("Daily digest: %(count)d changes to what you follow") % {"count": len(items)}
     elif len(items) == 1:
         item = items[0]
         subject = f"{item.kind_label}: {item.title}"
         if item.changes:
             subject += f" ({', '.join(c.label for c in item.changes)})"
     else:
-        subject = _("%(count)d changes to what you follow") % {"count": len(items)}
+        subject = gettext("%(count)d changes to what you follow") % {"count": len(items)}
     context = {
         "items": items,
         "digest": digest,

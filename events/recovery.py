@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from . import access
 from .models import Delegation, Meeting, OutcomeDocument, Session
@@ -51,7 +51,7 @@ def restore_meeting(*, history_id, user=None):
         records = access.visible_history(records, user)
     record = records.get(history_id=history_id)
     if Meeting.objects.filter(pk=record.id).exists():
-        raise ValidationError(_("This meeting has already been restored."))
+        raise ValidationError(gettext("This meeting has already been restored."))
     with transaction.atomic():
         meeting = record.instance
         if meeting.parent_id and not Meeting.objects.filter(pk=meeting.parent_id).exists():
@@ -82,15 +82,15 @@ def recover_view(model_admin):
             try:
                 meeting = restore_meeting(history_id=int(request.POST.get("history_id", "")), user=request.user)
             except (ValueError, Meeting.history.model.DoesNotExist):
-                model_admin.message_user(request, _("No such deleted meeting."), messages.ERROR)
+                model_admin.message_user(request, gettext("No such deleted meeting."), messages.ERROR)
             except (ValidationError, IntegrityError) as error:
                 detail = "; ".join(getattr(error, "messages", [str(error)]))
-                message = _("Nothing was restored: %(error)s") % {"error": detail}
+                message = gettext("Nothing was restored: %(error)s") % {"error": detail}
                 model_admin.message_user(request, message, messages.ERROR)
             else:
                 model_admin.message_user(
                     request,
-                    _("Restored “%(meeting)s” with %(count)d sessions.") % {
+                    gettext("Restored “%(meeting)s” with %(count)d sessions.") % {
                         "meeting": meeting, "count": meeting.sessions.count()
                     },
                     messages.SUCCESS,
@@ -99,7 +99,7 @@ def recover_view(model_admin):
             return redirect("admin:events_meeting_recover")
         context = {
             **model_admin.admin_site.each_context(request),
-            "title": _("Recover deleted meetings"),
+            "title": gettext("Recover deleted meetings"),
             "records": deleted_meetings(user=request.user)[:200],
             "opts": Meeting._meta,
         }

@@ -29,6 +29,7 @@ from .models import (
     Venue,
     visible_access_levels,
 )
+from .timezones import offset_text
 
 # --- Time -----------------------------------------------------------------
 
@@ -61,14 +62,6 @@ def format_short_day(value):
     return formats.date_format(value, pgettext("short day format", "D j M"))
 
 
-def utc_offset(value):
-    offset = value.utcoffset() or dt.timedelta()
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "−"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
-
-
 @dataclasses.dataclass
 class ShownTime:
     """A session's time as the venue and as the viewer see it."""
@@ -99,7 +92,7 @@ def shown_time(session, zone_name):
     differs = start.date() != local_day
     if differs:
         text = f"{format_short_day(start)} {text}"
-    return ShownTime(zone_name, utc_offset(start), start, end, text, differs)
+    return ShownTime(zone_name, offset_text(start), start, end, text, differs)
 
 
 # --- Summit families --------------------------------------------------------
@@ -207,13 +200,13 @@ def find_conflicts(*, attendance, travel_gap_hours=None):
     without announced times (or after one whose end is not announced) are "to confirm". A
     person must also have the travel gap to move between cities; only in-person attendance of
     a session with a venue needs travel, and where a time needed to tell is missing that too is
-    "to confirm". Cancelled sessions take no time.
+    "to confirm". Cancelled and postponed sessions take no time.
     """
     gap = dt.timedelta(hours=settings.DELEGATION_TRAVEL_GAP_HOURS if travel_gap_hours is None else travel_gap_hours)
     by_person = defaultdict(dict)
     people = {}
     for person, session, travels in attendance:
-        if session.is_cancelled:
+        if session.is_called_off:
             continue
         people[person.pk] = person
         known = by_person[person.pk].get(session.pk)
@@ -305,8 +298,6 @@ def delegation_schedule(*, country, user, travel_gap_hours=None):
 
 # Bookkeeping, not something a planner changed.
 UNSHOWN_FIELDS = {"id", "revision", "created", "updated", "external_uid"}
-# Only people allowed to see a session may see its join details, and never anonymous users.
-SENSITIVE_FIELDS = {"join_url", "join_passcode"}
 WHERE_AND_WHEN = {
     "meeting": {"start_date", "end_date", "venue", "timezone"},
     "session": {"starts_on", "ends_on", "start", "end", "venue", "room", "meeting"},
@@ -371,7 +362,7 @@ class _Labels:
             return series.localized_name if series else str(value)
         if isinstance(value, dt.datetime):
             local = value.astimezone(zone)
-            return f"{formats.date_format(local, 'DATE_FORMAT')} {format_time(local)} ({utc_offset(local)})"
+            return f"{formats.date_format(local, 'DATE_FORMAT')} {format_time(local)} ({offset_text(local)})"
         if isinstance(value, dt.date):
             return formats.date_format(value, "DATE_FORMAT")
         if isinstance(value, bool):
@@ -410,7 +401,7 @@ def meeting_history(*, meeting, user, limit=50):
     date it held while above their level.
     """
     levels = visible_access_levels(user)
-    hidden = set() if user.is_authenticated else SENSITIVE_FIELDS
+    hidden = set() if access.sees_join_details(user) else set(access.JOIN_FIELDS)
     visible_session_ids = set(Session.objects.visible_to(user).filter(meeting=meeting).values_list("pk", flat=True))
     meeting_records = list(
         Meeting.history.filter(id=meeting.pk).select_related("history_user").order_by("history_date", "history_id")
@@ -515,7 +506,7 @@ def _when_text(record, what, zone):
         return format_date_span(record.start_date, record.end_date)
     if record.start is not None:
         local = record.start.astimezone(zone)
-        return f"{format_day(local)} {format_time(local)} ({utc_offset(local)})"
+        return f"{format_day(local)} {format_time(local)} ({offset_text(local)})"
     return format_day(record.starts_on)
 
 

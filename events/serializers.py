@@ -266,11 +266,10 @@ class SessionSerializer(ModelCleanMixin, RevisionMixin, serializers.ModelSeriali
     def to_representation(self, instance):
         data = super().to_representation(instance)
         # Which sessions a user sees is decided by Session.objects.visible_to(), which every view serializing
-        # sessions reads from; of those, join details go to signed-in users only, never to anonymous callers.
-        user = getattr(self.context.get("request"), "user", None)
-        if user is None or not user.is_authenticated:
-            data.pop("join_url", None)
-            data.pop("join_passcode", None)
+        # sessions reads from; of those, the policy says who gets the join details.
+        if not access.sees_join_details(getattr(self.context.get("request"), "user", None)):
+            for name in access.JOIN_FIELDS:
+                data.pop(name, None)
         return data
 
 

@@ -16,7 +16,7 @@ import zipfile
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 ZIP_MAGIC = b"PK\x03\x04"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -25,7 +25,7 @@ VEVENT = re.compile(rb"^BEGIN:VEVENT\s*$", re.IGNORECASE | re.MULTILINE)
 
 def _size_error(size):
     return ValidationError(
-        _("The file is %(size)s; the limit is %(limit)s. Nothing was imported.")
+        gettext("The file is %(size)s; the limit is %(limit)s. Nothing was imported.")
         % {"size": filesizeformat(size), "limit": filesizeformat(settings.MAX_IMPORT_UPLOAD_BYTES)},
         code="too_large",
     )
@@ -33,7 +33,7 @@ def _size_error(size):
 
 def _rows_error(count, what):
     return ValidationError(
-        _("The file holds %(count)s %(what)s; the limit is %(limit)s. Split it and import the parts.")
+        gettext("The file holds %(count)s %(what)s; the limit is %(limit)s. Split it and import the parts.")
         % {"count": f"{count:,}", "what": what, "limit": f"{settings.MAX_IMPORT_ROWS:,}"},
         code="too_many_rows",
     )
@@ -55,10 +55,11 @@ def check_zip(data):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise ValidationError(_("The file is not a readable XLSX (zip) file: %(error)s") % {"error": error}) from None
+        message = gettext("The file is not a readable XLSX (zip) file: %(error)s") % {"error": error}
+        raise ValidationError(message) from None
     if len(members) > settings.MAX_IMPORT_ZIP_MEMBERS:
         raise ValidationError(
-            _("The XLSX file has %(count)s parts; a spreadsheet has at most %(limit)s.")
+            gettext("The XLSX file has %(count)s parts; a spreadsheet has at most %(limit)s.")
             % {"count": len(members), "limit": settings.MAX_IMPORT_ZIP_MEMBERS},
             code="zip_bomb",
         )
@@ -66,13 +67,13 @@ def check_zip(data):
     packed = sum(member.compress_size for member in members) or 1
     if unpacked > settings.MAX_IMPORT_UNCOMPRESSED_BYTES:
         raise ValidationError(
-            _("The XLSX file would unpack to %(size)s; the limit is %(limit)s. Nothing was imported.")
+            gettext("The XLSX file would unpack to %(size)s; the limit is %(limit)s. Nothing was imported.")
             % {"size": filesizeformat(unpacked), "limit": filesizeformat(settings.MAX_IMPORT_UNCOMPRESSED_BYTES)},
             code="zip_bomb",
         )
     if unpacked / packed > settings.MAX_IMPORT_COMPRESSION_RATIO:
         raise ValidationError(
-            _("The XLSX file is compressed %(ratio)s to 1; more than %(limit)s to 1 is refused as a zip bomb.")
+            gettext("The XLSX file is compressed %(ratio)s to 1; more than %(limit)s to 1 is refused as a zip bomb.")
             % {"ratio": f"{unpacked / packed:,.0f}", "limit": settings.MAX_IMPORT_COMPRESSION_RATIO},
             code="zip_bomb",
         )
@@ -83,11 +84,11 @@ def count_csv_rows(data):
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError(_("The CSV file is not UTF-8 text."), code="encoding") from None
+        raise ValidationError(gettext("The CSV file is not UTF-8 text."), code="encoding") from None
     try:
         return max(0, sum(1 for _row in csv.reader(io.StringIO(text))) - 1)
     except csv.Error as error:
-        raise ValidationError(_("The CSV file cannot be read: %(error)s") % {"error": error}) from None
+        raise ValidationError(gettext("The CSV file cannot be read: %(error)s") % {"error": error}) from None
 
 
 def check_spreadsheet(data):
@@ -102,15 +103,15 @@ def check_spreadsheet(data):
         check_zip(data)
         return
     if data.startswith(GZIP_MAGIC):
-        raise ValidationError(_("The file is compressed; upload the CSV or XLSX file itself."), code="compressed")
+        raise ValidationError(gettext("The file is compressed; upload the CSV or XLSX file itself."), code="compressed")
     rows = count_csv_rows(data)
     if rows > settings.MAX_IMPORT_ROWS:
-        raise _rows_error(rows, _("rows"))
+        raise _rows_error(rows, gettext("rows"))
 
 
 def check_row_count(count):
     if count > settings.MAX_IMPORT_ROWS:
-        raise _rows_error(count, _("rows"))
+        raise _rows_error(count, gettext("rows"))
 
 
 def check_calendar(data):
@@ -118,10 +119,12 @@ def check_calendar(data):
     if len(data) > settings.MAX_IMPORT_UPLOAD_BYTES:
         raise _size_error(len(data))
     if data.startswith((ZIP_MAGIC, GZIP_MAGIC)):
-        raise ValidationError(_("The file is compressed; upload the iCalendar (.ics) text itself."), code="compressed")
+        raise ValidationError(
+            gettext("The file is compressed; upload the iCalendar (.ics) text itself."), code="compressed"
+        )
     events = len(VEVENT.findall(data))
     if events > settings.MAX_IMPORT_ROWS:
-        raise _rows_error(events, _("events"))
+        raise _rows_error(events, gettext("events"))
 
 
 def read_upload_path(path):

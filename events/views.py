@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView, TemplateView
@@ -24,6 +23,7 @@ from django_sendfile import sendfile
 from . import access, schedule
 from .filters import EARLIEST, LATEST, DocumentFilter, MeetingFilter, meeting_facets
 from .models import Chairmanship, Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session
+from .slugs import readable_slug
 from .text import printable
 
 CHANGES_DEFAULT_DAYS = 30
@@ -112,7 +112,7 @@ class MeetingDetailView(DetailView):
             parent=parent,
             sessions=sessions,
             days=sorted(days.items()),
-            show_join_links=user.is_authenticated,
+            show_join_links=access.sees_join_details(user),
             family=schedule.meeting_family(meeting=meeting, user=user),
             documents=meeting.documents.visible_to(user),
             delegations=Delegation.objects.visible_to(user)
@@ -181,7 +181,8 @@ def document_file(request, pk):
     document = get_object_or_404(
         OutcomeDocument.objects.visible_to(request.user).select_related("meeting", "session").exclude(file=""), pk=pk
     )
-    name = (slugify(document.title)[:80] or "document") + os.path.splitext(document.file.name)[1].lower()
+    extension = os.path.splitext(document.file.name)[1].lower()
+    name = (readable_slug(document.title, max_length=80) or "document") + extension
     response = sendfile(request, document.file.path, attachment_filename=name)
     public = access.level_of(document) == access.Access.PUBLIC
     response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"

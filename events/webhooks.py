@@ -20,7 +20,7 @@ import urllib.request
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 SIGNATURE_HEADER = "ASCN-Signature"
 USER_AGENT = "ASCN-Events-Webhooks/1"
@@ -58,19 +58,21 @@ def check_endpoint(url):
     parts = urllib.parse.urlsplit(url)
     allow_local = settings.ALERT_WEBHOOKS_ALLOW_LOCAL
     if parts.scheme != "https" and not (allow_local and parts.scheme == "http"):
-        raise ValidationError(_("A webhook endpoint must be an https:// URL."))
+        raise ValidationError(gettext("A webhook endpoint must be an https:// URL."))
     if not parts.hostname:
-        raise ValidationError(_("The webhook URL has no host."))
+        raise ValidationError(gettext("The webhook URL has no host."))
     if parts.username or parts.password:
-        raise ValidationError(_("Put no user name or password in the webhook URL."))
+        raise ValidationError(gettext("Put no user name or password in the webhook URL."))
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         answers = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError, ValueError):
-        raise ValidationError(_("The webhook host “%(host)s” cannot be resolved.") % {"host": parts.hostname}) from None
+        message = gettext("The webhook host “%(host)s” cannot be resolved.") % {"host": parts.hostname}
+        raise ValidationError(message) from None
     if not allow_local and any(_refused_address(answer[4][0]) for answer in answers):
         raise ValidationError(
-            _("The webhook host “%(host)s” is a private, loopback or link-local address.") % {"host": parts.hostname}
+            gettext("The webhook host “%(host)s” is a private, loopback or link-local address.")
+            % {"host": parts.hostname}
         )
 
 

@@ -504,3 +504,17 @@ def test_meeting_cannot_be_part_of_its_own_part_in_clean_and_database():
     assert rejected_by_database(lambda: Meeting.objects.filter(pk=summit.pk).update(parent=summit))
     assert Meeting.objects.filter(pk=working_group.pk).update(parent=summit) == 1  # moving a part up is fine
     assert Meeting.objects.get(pk=summit.pk).parent_id is None
+
+
+@pytest.mark.parametrize(
+    ("status", "flags"),
+    [
+        (Status.SCHEDULED, (False, False, False)),
+        (Status.CANCELLED, (True, False, True)),
+        (Status.POSTPONED, (False, True, True)),
+        (Status.RESCHEDULED, (False, False, False)),
+    ],
+)
+def test_status_flags_keep_cancelled_and_postponed_apart(status, flags):
+    for item in (Meeting(status=status), Session(status=status)):
+        assert (item.is_cancelled, item.is_postponed, item.is_called_off) == flags

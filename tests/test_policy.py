@@ -4,6 +4,7 @@ import pathlib
 import re
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from events import access
 from events.models import Access
@@ -67,3 +68,8 @@ def test_policy_level_choices_per_role(role_users):
         "Data entry": ([Access.RESTRICTED], [Access.RESTRICTED]),
         "Editor": ([Access.PUBLIC, Access.RESTRICTED, Access.CONFIDENTIAL],) * 2,
     }
+
+
+def test_join_details_go_to_signed_in_users_only(user, viewer_user):
+    answers = [access.sees_join_details(who) for who in (None, AnonymousUser(), user, viewer_user)]
+    assert answers == [False, False, True, True]

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from events.models import Chairmanship, Meeting, Mode, OutcomeDocument, Series, Status, Venue, english_ordinal
+from events.models import Chairmanship, Meeting, Mode, OutcomeDocument, Series, Status, Venue, ordinal_text
 from events.record import RECORD_DIR, load_record
 
 from .conftest import meeting_row, write_record
@@ -77,7 +77,7 @@ def test_record_ordinal_gaps_are_explained_in_the_next_edition(record):
         )
         for missing in sorted(set(range(1, max(editions, default=0) + 1)) - set(editions)):
             following = editions[min(n for n in editions if n > missing)]
-            if english_ordinal(missing) not in following:
+            if ordinal_text(missing) not in following:
                 unexplained.append((series.slug, missing))
     assert unexplained == []
     # The record knows of exactly these gaps: no source for the 7th ASCN meeting, the 3rd HLM is in seed.json.

@@ -1,5 +1,4 @@
 import datetime as dt
-import zoneinfo
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -278,8 +277,3 @@ def test_event_json_ld_without_announced_format_omits_attendance_mode():
     assert "eventAttendanceMode" not in data
     assert data["eventStatus"] == "https://schema.org/EventScheduled"
 
-
-def test_utc_offset_formats_negative_and_fractional_offsets():
-    value = dt.datetime(2030, 1, 1, tzinfo=zoneinfo.ZoneInfo("Asia/Yangon"))
-    assert schedule.utc_offset(value) == "UTC+6:30"
-    assert schedule.utc_offset(dt.datetime(2030, 1, 1, tzinfo=zoneinfo.ZoneInfo("America/St_Johns"))) == "UTC−3:30"
