@@ -1,11 +1,14 @@
 import datetime as dt
 import io
+import pathlib
+import re
 import zoneinfo
 
 import pytest
 from django.core.cache import cache
+from django.urls import URLPattern, URLResolver, get_resolver
 
-from events.models import Access, Mode, OutcomeDocument
+from events.models import Access, Meeting, Mode, OutcomeDocument
 
 from .factories import (
     DelegationFactory,
@@ -48,6 +51,35 @@ def api_token(user):
 @pytest.fixture
 def user(db):
     return UserFactory(username="planner")
+
+
+@pytest.fixture
+def planner_api(user):
+    """The API as a signed-in user without a role."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def summit(db):
+    series = SeriesFactory(slug="asean-summit", name="ASEAN Summit")
+    return MeetingFactory(slug="summit-2030", title="ASEAN Summit 2030", title_id="KTT ASEAN 2030", series=series)
+
+
+def count_queries(client, url):
+    """Queries one GET of `url` makes once warm (the N+1 guards compare 1 item with 20)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm up: a force-authenticated user caches its permissions after the first request
+    cache.clear()  # the queries of rendering, not of a cached answer (tests/test_caching.py)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.content[:500])
+    return len(queries)
 
 
 @pytest.fixture
@@ -236,11 +268,7 @@ ROLES = ["Viewer", "Data entry", "Editor", "Administrator"]
 
 def role_user(role, username):
     """A staff user holding one role (a group made by events.roles), as a new user would be set up."""
-    from django.contrib.auth.models import Group
-
-    user = UserFactory(username=username, is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return user
+    return StaffFactory(username=username, role=role)
 
 
 @pytest.fixture
@@ -263,32 +291,35 @@ def administrator_user(db):
     return role_user("Administrator", "administrator")
 
 
-def _signed_in(user):
+def signed_in(user, api=False):
+    """A test client (DRF's with `api`) with `user` signed in; anonymous for None."""
     from django.test import Client
+    from rest_framework.test import APIClient
 
-    client = Client()
-    client.force_login(user)
+    client = APIClient() if api else Client()
+    if user is not None:
+        client.force_login(user)
     return client
 
 
 @pytest.fixture
 def viewer_client(viewer_user):
-    return _signed_in(viewer_user)
+    return signed_in(viewer_user)
 
 
 @pytest.fixture
 def data_entry_client(data_entry_user):
-    return _signed_in(data_entry_user)
+    return signed_in(data_entry_user)
 
 
 @pytest.fixture
 def editor_client(editor_user):
-    return _signed_in(editor_user)
+    return signed_in(editor_user)
 
 
 @pytest.fixture
 def administrator_client(administrator_user):
-    return _signed_in(administrator_user)
+    return signed_in(administrator_user)
 
 
 @pytest.fixture
@@ -369,3 +400,127 @@ def secret_world():
     values["object_id"] = values["pk"]
     values["id"] = values["pk"]
     return values
+
+
+# --- Shared form data and import files ------------------------------------------------------
+
+
+def admin_meeting_post(meeting, revision=None, **changes):
+    """The admin meeting form's POST data for `meeting` as it stands (no inline rows), with `changes`.
+
+    `revision` is the one the editor loaded (default: the meeting's own).
+    """
+    data = {
+        "title": meeting.title, "title_id": meeting.title_id, "slug": meeting.slug, "series": meeting.series_id,
+        "ordinal": meeting.ordinal or "", "parent": meeting.parent_id or "",
+        "start_date": meeting.start_date.isoformat(), "end_date": meeting.end_date.isoformat(),
+        "venue": meeting.venue_id or "", "timezone": meeting.timezone,
+        "theme": meeting.theme, "mode": meeting.mode, "status": meeting.status, "access": meeting.access,
+        "revision": meeting.revision if revision is None else revision, "description": meeting.description,
+    }  # fmt: skip
+    for prefix in ("sessions", "documents", "delegations"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    data.update(changes)
+    return data
+
+
+def dataset(text):
+    """A CSV text as the tablib Dataset the spreadsheet import reads."""
+    import tablib
+
+    return tablib.Dataset().load(text, format="csv")
+
+
+def ics_calendar(*events):
+    body = "".join(events)
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Partner//EN\r\n{body}END:VCALENDAR\r\n"
+
+
+def vevent(uid, summary, start, end, *extra):
+    lines = [f"UID:{uid}", "DTSTAMP:20300101T000000Z", start, end, f"SUMMARY:{summary}", *extra]
+    return "BEGIN:VEVENT\r\n" + "".join(line + "\r\n" for line in lines) + "END:VEVENT\r\n"
+
+
+PARTNER = ics_calendar(
+    vevent(
+        "forum-1@partner.example",
+        "Smart City Forum",
+        "DTSTART;TZID=Asia/Jakarta:20300505T090000",
+        "DTEND;TZID=Asia/Jakarta:20300505T120000",
+        "STATUS:TENTATIVE",
+        "DESCRIPTION:Panels on mobility.",
+    ),
+    vevent("expo-1@partner.example", "Expo", "DTSTART;VALUE=DATE:20300510", "DTEND;VALUE=DATE:20300512"),
+    vevent("call-1@partner.example", "Coordination call", "DTSTART:20300601T060000Z", "DTEND:20300601T070000Z"),
+)
+
+
+def ics_event(uid, cls="PUBLIC"):
+    """A one-event partner calendar (bytes) on 1 June 2030 with the given CLASS."""
+    event = vevent(uid, "Partner meeting", "DTSTART;VALUE=DATE:20300601", "DTEND;VALUE=DATE:20300602", f"CLASS:{cls}")
+    return ics_calendar(event).encode()
+
+
+# --- Crawling every URL (the access crawls) ------------------------------------------------
+
+PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>|\(\?P<(?P<rname>\w+)>[^)]*\)")
+
+
+def patterns(resolver=None, prefix=""):
+    """Every URL pattern as a route string with <name> placeholders."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from patterns(entry, route)
+        elif isinstance(entry, URLPattern):
+            yield route
+
+
+def fill(route, values):
+    """Concrete paths for a route, one per candidate value of its (first) parameter; [] if it cannot be filled."""
+    route = route.replace("^", "").replace("$", "").replace("\\.", ".").replace("/?", "/")
+    route = re.sub(r"\(\?:[^)]*\)\??", "", route)
+    names = [m.group("name") or m.group("rname") for m in PARAM.finditer(route)]
+    if any(name not in values for name in names):
+        return []
+    paths = [route]
+    for name in dict.fromkeys(names):
+        paths = [PARAM.sub(lambda m, n=name, v=v: v if (m.group("name") or m.group("rname")) == n else m.group(0), p)
+                 for p in paths for v in values[name]]  # fmt: skip
+    return ["/" + p.lstrip("/") for p in paths]
+
+
+# Searches use words of the hidden titles, not the markers: a search box echoes its query.
+SEARCHES = [
+    "/meetings/?q=Ministerial", "/meetings/?q=Restricted", "/documents/?q=Statement", "/api/v1/meetings/?q=Retreat",
+    "/api/v1/sessions/?q=Talk", "/changes/?q=Ministerial", "/api/v1/documents/?q=Statement", "/feeds/all.ics?q=Retreat",
+    "/feeds/series/summit.ics?q=Ministerial", "/api/v1/sessions/?meeting=restricted-ministerial",
+    "/api/v1/meetings/?series=retreats", "/meetings/?series=retreats", "/feeds/all.ics?series=retreats",
+    "/api/v1/delegations/?country=MM", "/feeds/all.ics?lang=id", "/feeds/all.ics?per_day=1",
+    "/api/v1/meetings/?page_size=200", "/api/v1/sessions/?page_size=200",
+]  # fmt: skip
+
+
+
+# --- The README's access-policy table ----------------------------------------------------
+
+README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_policy_table():
+    """(header, rows) of the table under the README's "Access policy" heading, cells stripped."""
+    section = README.read_text().split("### Access policy", 1)[1].split("\n#", 1)[0]
+    lines = [line.strip() for line in section.splitlines() if line.strip().startswith("|")]
+    table = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    return table[0], [(row[0], row[1:]) for row in table[2:]]
+
+
+def new_meeting(target, level, slug="new"):
+    """An unsaved meeting at `level`, in the series and venue of the public meeting of `target`."""
+    meeting = Meeting(
+        title="New", slug=slug, series=target[Access.PUBLIC].series, start_date=dt.date(2030, 5, 1),
+        end_date=dt.date(2030, 5, 2), venue=target[Access.PUBLIC].venue, timezone="Asia/Singapore", mode="in_person",
+        access=level,
+    )  # fmt: skip
+    return meeting

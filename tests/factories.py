@@ -19,6 +19,23 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
+    """A staff member holding one role (`role="Editor"`; default Administrator), as staff are set up.
+
+    Never a superuser: a superuser passes every permission check, so a test signed in as one
+    could not meet a permission. Tests about the superuser use SuperuserFactory.
+    """
+
+    is_staff = True
+
+    @factory.post_generation
+    def role(user, create, extracted, **kwargs):
+        if create:
+            from django.contrib.auth.models import Group
+
+            user.groups.add(Group.objects.get(name=extracted or "Administrator"))
+
+
+class SuperuserFactory(UserFactory):
     is_staff = True
     is_superuser = True
 

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from events import access, ical, schedule, views
 from events.models import Access, Meeting
 
+from .conftest import admin_meeting_post, dataset, ics_event, new_meeting
 from .factories import DocumentFactory, MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -227,8 +228,6 @@ def _now():
 
 
 def test_admin_inline_session_added_by_a_clerk_starts_restricted(data_entry_client):
-    from .test_access_roles import admin_meeting_post, new_meeting
-
     meeting = new_meeting({Access.PUBLIC: MeetingFactory(slug="other")}, Access.RESTRICTED)
     data = admin_meeting_post(meeting)
     data.update({
@@ -247,7 +246,6 @@ def test_admin_inline_session_added_by_a_clerk_starts_restricted(data_entry_clie
 
 
 def test_admin_form_leaves_out_a_parent_the_user_may_not_see_and_keeps_it(data_entry_client):
-    from .test_access_roles import admin_meeting_post
 
     parent = MeetingFactory(title="Secret Summit SECRETPARENT", slug="secret-summit", access=Access.CONFIDENTIAL)
     child = MeetingFactory(slug="side", parent=parent, access=Access.RESTRICTED)
@@ -332,7 +330,6 @@ def test_spreadsheet_row_without_access_level_from_a_clerk_starts_restricted(dat
     from events.resources import MeetingResource
 
     from .factories import SeriesFactory, VenueFactory
-    from .test_resources import dataset
 
     SeriesFactory(slug="summit")
     VenueFactory(name="Suntec", city="Singapore")
@@ -352,7 +349,6 @@ def test_import_ics_command_as_a_user_reports_what_it_may_not_change(data_entry_
 
     from django.core.management import call_command
 
-    from .test_access_roles import ics_event
 
     hidden = MeetingFactory(access=Access.CONFIDENTIAL, external_uid="partner-secret@example.org", title="Hidden")
     source = tmp_path / "p.ics"

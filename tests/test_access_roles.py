@@ -13,21 +13,27 @@ each attempt against the README's policy table.
 """
 
 import csv
-import datetime as dt
 import io
 import re
 
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
-from rest_framework.test import APIClient
 
 from events import access
 from events.models import Access, Delegation, Meeting, OutcomeDocument, Session
 
+from .conftest import (
+    SEARCHES,
+    admin_meeting_post,
+    fill,
+    ics_event,
+    new_meeting,
+    patterns,
+    readme_policy_table,
+    signed_in,
+)
 from .factories import DocumentFactory, MeetingFactory, SeriesFactory, SessionFactory, VenueFactory
-from .test_access import SEARCHES, fill, patterns
-from .test_policy import readme_policy_table
 
 pytestmark = pytest.mark.django_db
 
@@ -200,13 +206,6 @@ def readme_allows(role, action_label, level):
     return LETTER[level] in cells[header.index(role) - 1].split()
 
 
-def signed_in(user, api=False):
-    client = APIClient() if api else Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def target(db):
     """A meeting at each level, each with one session; all on 1-3 March 2030 in Singapore."""
@@ -226,29 +225,6 @@ def snapshot():
         sorted(Meeting.objects.values_list("slug", "title", "access", "revision")),
         sorted(Session.objects.values_list("id", "title", "access", "meeting_id")),
     )
-
-
-def admin_meeting_post(meeting, **changes):
-    data = {
-        "title": meeting.title, "title_id": meeting.title_id, "slug": meeting.slug, "series": meeting.series_id,
-        "ordinal": meeting.ordinal or "", "start_date": meeting.start_date.isoformat(),
-        "end_date": meeting.end_date.isoformat(), "venue": meeting.venue_id or "", "timezone": meeting.timezone,
-        "mode": meeting.mode, "status": meeting.status, "access": meeting.access, "revision": meeting.revision,
-        "description": meeting.description,
-    }  # fmt: skip
-    for prefix in ("sessions", "documents", "delegations"):
-        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
-    data.update(changes)
-    return data
-
-
-def new_meeting(target, level, slug="new"):
-    meeting = Meeting(
-        title="New", slug=slug, series=target[Access.PUBLIC].series, start_date=dt.date(2030, 5, 1),
-        end_date=dt.date(2030, 5, 2), venue=target[Access.PUBLIC].venue, timezone="Asia/Singapore", mode="in_person",
-        access=level,
-    )  # fmt: skip
-    return meeting
 
 
 # Each write path: (action label in the README, function(client maker, user, target, level) -> expected change).
@@ -441,14 +417,6 @@ def test_write_matrix(target, role_users, role, path, level):
 def test_write_matrix_is_every_door_with_a_write(target):
     """The matrix covers admin, API, both imports and both admin actions, at every level, for every role."""
     assert len(WRITE_PATHS) * len(LEVELS) * len(ROLES) == 288
-
-
-def ics_event(uid, cls="PUBLIC"):
-    return (
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
-        f"UID:{uid}\r\nDTSTAMP:20300101T000000Z\r\nDTSTART;VALUE=DATE:20300601\r\nDTEND;VALUE=DATE:20300602\r\n"
-        f"SUMMARY:Partner meeting\r\nCLASS:{cls}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-    ).encode()
 
 
 def test_clerk_creations_start_restricted_with_a_note_of_who_may_publish(target, data_entry_user):

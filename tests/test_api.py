@@ -2,14 +2,11 @@ import datetime as dt
 import re
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from events.models import Access, Meeting, Mode, Series, Session, Status
 
-from .conftest import api_token
+from .conftest import api_token, count_queries, role_user, signed_in
 from .factories import (
     DelegationFactory,
     DelegationMemberFactory,
@@ -18,7 +15,6 @@ from .factories import (
     SeriesFactory,
     SessionFactory,
     StaffFactory,
-    UserFactory,
     VenueFactory,
     timed,
 )
@@ -38,13 +34,6 @@ def staff_api():
     staff = StaffFactory(username="api-staff")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(staff)}")
-    return client
-
-
-@pytest.fixture
-def planner_api():
-    client = APIClient()
-    client.force_authenticate(UserFactory(username="api-planner"))
     return client
 
 
@@ -560,15 +549,6 @@ def test_if_match_star_and_weak_tags_are_accepted(staff_api):
 # --- Query counts (N+1 guards) ------------------------------------------------------
 
 
-def count_queries(client, url):
-    client.get(url)  # warm up: a force-authenticated user caches its permissions after the first request
-    cache.clear()  # the queries of rendering, not of a cached answer (tests/test_caching.py)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
-
-
 def build_meetings(n):
     for _ in range(n):
         meeting = MeetingFactory(parent=MeetingFactory(access=Access.PUBLIC))
@@ -681,16 +661,6 @@ def test_documents_of_a_hidden_session_are_hidden_in_list_and_detail(anon, staff
     assert sorted(d["title"] for d in staff_detail["documents"]) == ["Declaration", "Retreat minutes"]
 
 
-def role_api(group_name, username):
-    from django.contrib.auth.models import Group
-
-    user = UserFactory(username=username, is_staff=True)
-    user.groups.add(Group.objects.get(name=group_name))
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def new_meeting_payload(**extra):
     series = SeriesFactory()
     return {
@@ -700,7 +670,7 @@ def new_meeting_payload(**extra):
 
 
 def test_data_entry_cannot_publish_a_meeting_through_the_api():
-    response = role_api("Data entry", "clerk").post(
+    response = signed_in(role_user("Data entry", "clerk"), api=True).post(
         "/api/v1/meetings/", new_meeting_payload(access="public"), format="json"
     )
 
@@ -712,7 +682,8 @@ def test_data_entry_cannot_publish_a_meeting_through_the_api():
 
 
 def test_meeting_data_entry_creates_without_a_level_starts_restricted_with_a_note():
-    response = role_api("Data entry", "clerk").post("/api/v1/meetings/", new_meeting_payload(), format="json")
+    clerk = signed_in(role_user("Data entry", "clerk"), api=True)
+    response = clerk.post("/api/v1/meetings/", new_meeting_payload(), format="json")
 
     assert (response.status_code, response.json()["access"]) == (201, "restricted")
     assert (
@@ -725,17 +696,18 @@ def test_data_entry_cannot_make_a_restricted_meeting_public_but_an_editor_can():
     meeting = MeetingFactory(slug="quiet", access=Access.RESTRICTED)
     url = "/api/v1/meetings/quiet/"
 
-    refused = role_api("Data entry", "clerk").patch(url, {"access": "public"}, format="json", HTTP_IF_MATCH='"1"')
+    clerk, editor = (signed_in(role_user(*role), api=True) for role in (("Data entry", "clerk"), ("Editor", "editor")))
+    refused = clerk.patch(url, {"access": "public"}, format="json", HTTP_IF_MATCH='"1"')
     meeting.refresh_from_db()
     assert (refused.status_code, meeting.access) == (400, Access.RESTRICTED)
 
-    allowed = role_api("Editor", "editor").patch(url, {"access": "public"}, format="json", HTTP_IF_MATCH='"1"')
+    allowed = editor.patch(url, {"access": "public"}, format="json", HTTP_IF_MATCH='"1"')
     meeting.refresh_from_db()
     assert (allowed.status_code, meeting.access) == (200, Access.PUBLIC)
 
 
 def test_data_entry_may_create_a_restricted_meeting_and_edit_a_public_one():
-    clerk = role_api("Data entry", "clerk")
+    clerk = signed_in(role_user("Data entry", "clerk"), api=True)
     created = clerk.post("/api/v1/meetings/", new_meeting_payload(access="restricted"), format="json")
     MeetingFactory(slug="open", access=Access.PUBLIC)
     edited = clerk.patch("/api/v1/meetings/open/", {"title": "Renamed"}, format="json", HTTP_IF_MATCH='"1"')

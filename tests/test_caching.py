@@ -162,7 +162,7 @@ def test_cached_page_is_compressed_once(client, world):
 def test_staff_never_gets_the_anonymous_copy_and_anonymous_never_gets_the_staff_copy(client, world):
     anonymous = client.get("/meetings/")
     assert b"Restricted retreat" not in anonymous.content
-    client.force_login(StaffFactory(is_superuser=True))
+    client.force_login(StaffFactory(role="Viewer"))
     staff = client.get("/meetings/", headers={"If-None-Match": anonymous["ETag"]})
     assert (staff.status_code, "ETag" in staff, staff["Cache-Control"]) == (200, False, "private")
     assert b"Restricted retreat" in staff.content
@@ -173,7 +173,7 @@ def test_staff_never_gets_the_anonymous_copy_and_anonymous_never_gets_the_staff_
 
 
 def test_staff_first_does_not_fill_the_anonymous_cache(client, world):
-    client.force_login(StaffFactory(is_superuser=True))
+    client.force_login(StaffFactory(role="Viewer"))
     assert b"Restricted retreat" in client.get("/meetings/").content
     client.logout()
     assert b"Restricted retreat" not in client.get("/meetings/").content

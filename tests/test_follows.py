@@ -7,18 +7,6 @@ from events.models import Access, Alert, Change, Follow
 from tests.factories import MeetingFactory, SeriesFactory, UserFactory
 
 
-@pytest.fixture
-def planner_api(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-@pytest.fixture
-def summit(db):
-    return MeetingFactory(slug="summit-2030", title="ASEAN Summit 2030", series=SeriesFactory(slug="asean-summit"))
-
-
 def test_follow_api_creates_lists_and_deletes_each_kind(planner_api, user, summit):
     bodies = [
         {"meeting": "summit-2030"},

@@ -30,7 +30,7 @@ from events.resources import MeetingResource
 from events.slugs import SlugAllocator, readable_slug
 from events.text import CONTROL_CHARACTERS, from_spreadsheet_cell, spreadsheet_cell
 
-from .conftest import api_token, snapshot
+from .conftest import admin_meeting_post, api_token, ics_calendar, signed_in, snapshot, vevent
 from .factories import (
     DelegationMemberFactory,
     DocumentFactory,
@@ -41,8 +41,6 @@ from .factories import (
     StaffFactory,
     VenueFactory,
 )
-from .test_import_ics import calendar, vevent
-from .test_reliability import login, meeting_change_data
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +52,7 @@ MEETING_HEADER = "slug,title,series,start_date,end_date,venue,mode,status\n"
 
 
 @pytest.fixture
-def summit(db):
+def summit_series(db):
     return SeriesFactory(slug="summit")
 
 
@@ -63,10 +61,10 @@ def summit(db):
 
 def test_control_character_in_a_title_is_an_admin_form_error_on_that_field(unchanged):
     meeting = unchanged
-    client = login(StaffFactory(username="alice"))
+    client = signed_in(StaffFactory(username="alice"))
     response = client.post(
         reverse("admin:events_meeting_change", args=[meeting.pk]),
-        meeting_change_data(meeting, meeting.revision, title=BELL),
+        admin_meeting_post(meeting, meeting.revision, title=BELL),
     )
     assert response.context["adminform"].form.errors["title"] == [CONTROL_MESSAGE]
 
@@ -83,7 +81,7 @@ def test_tab_and_browser_line_breaks_are_allowed():
 )
 def test_control_character_through_the_api_is_a_400_naming_the_field(unchanged, field, value, code):
     session = Session.objects.get(meeting=unchanged)
-    client = login(StaffFactory(username="apistaff"))
+    client = signed_in(StaffFactory(username="apistaff"))
     response = client.patch(
         f"/api/v1/sessions/{session.pk}/",
         json.dumps({field: value, "revision": session.revision}),
@@ -96,7 +94,7 @@ def test_control_character_through_the_api_is_a_400_naming_the_field(unchanged, 
 
 def test_lone_surrogate_in_json_is_a_400_not_a_500(unchanged):
     session = Session.objects.get(meeting=unchanged)
-    client = login(StaffFactory(username="apistaff"))
+    client = signed_in(StaffFactory(username="apistaff"))
     response = client.patch(
         f"/api/v1/sessions/{session.pk}/",
         '{"title": "half \\ud800 a pair", "revision": 1}',
@@ -106,7 +104,7 @@ def test_lone_surrogate_in_json_is_a_400_not_a_500(unchanged):
     assert response.json()["title"][0].startswith("Control characters are not allowed (found U+D800 at position 6)")
 
 
-def test_control_character_in_a_spreadsheet_row_is_a_row_error(summit, unchanged):
+def test_control_character_in_a_spreadsheet_row_is_a_row_error(summit_series, unchanged):
     text = MEETING_HEADER + f"new,{BELL},summit,2030-11-10,2030-11-13,,hybrid,scheduled\n"
     result = MeetingResource().import_data(
         tablib.Dataset().load(text, format="csv"), rollback_on_validation_errors=True
@@ -115,9 +113,9 @@ def test_control_character_in_a_spreadsheet_row_is_a_row_error(summit, unchanged
     assert row.field_specific_errors["title"] == [CONTROL_MESSAGE]
 
 
-def test_control_character_in_an_icalendar_event_is_refused(summit, unchanged):
-    series = summit
-    data = calendar(vevent("x@partner.example", BELL, "DTSTART:20300601T060000Z", "DTEND:20300601T070000Z"))
+def test_control_character_in_an_icalendar_event_is_refused(summit_series, unchanged):
+    series = summit_series
+    data = ics_calendar(vevent("x@partner.example", BELL, "DTSTART:20300601T060000Z", "DTEND:20300601T070000Z"))
     with pytest.raises(IcsImportError, match="title: Control characters are not allowed \\(found U\\+0007"):
         import_calendar(data=data.encode(), series=series)
 
@@ -281,7 +279,7 @@ def test_file_that_is_not_a_zip_but_says_so_is_refused(staff_client, unchanged):
 
 
 @override_settings(MAX_IMPORT_ROWS=1)
-def test_xlsx_over_the_row_limit_is_refused_and_imports_nothing(staff_client, summit, unchanged):
+def test_xlsx_over_the_row_limit_is_refused_and_imports_nothing(staff_client, summit_series, unchanged):
     book = openpyxl.Workbook()
     book.active.append(["slug", "title", "series", "start_date", "end_date", "mode", "status", "timezone"])
     for slug in ("a", "b"):
@@ -297,7 +295,7 @@ def test_xlsx_over_the_row_limit_is_refused_and_imports_nothing(staff_client, su
     [
         (b"\x1f\x8b\x08\x00compressed", "The file is compressed; upload the iCalendar (.ics) text itself."),
         (
-            calendar(
+            ics_calendar(
                 *(vevent(f"e{n}@x", "E", "DTSTART:20300601T060000Z", "DTEND:20300601T070000Z") for n in range(3))
             ).encode(),
             "The file holds 3 events; the limit is 2. Split it and import the parts.",
@@ -305,19 +303,19 @@ def test_xlsx_over_the_row_limit_is_refused_and_imports_nothing(staff_client, su
     ],
 )
 @override_settings(MAX_IMPORT_ROWS=2)
-def test_admin_icalendar_upload_over_the_limits_is_refused(staff_client, summit, unchanged, content, message):
+def test_admin_icalendar_upload_over_the_limits_is_refused(staff_client, summit_series, unchanged, content, message):
     response = staff_client.post(
         reverse("admin:events_meeting_import_ics"),
-        {"file": SimpleUploadedFile("p.ics", content), "series": summit.pk},
+        {"file": SimpleUploadedFile("p.ics", content), "series": summit_series.pk},
     )
     assert response.context["form"].errors["file"] == [message]
 
 
 @override_settings(MAX_IMPORT_ROWS=2)
-def test_import_ics_command_refuses_too_many_events(tmp_path, summit, unchanged):
+def test_import_ics_command_refuses_too_many_events(tmp_path, summit_series, unchanged):
     path = tmp_path / "many.ics"
     path.write_text(
-        calendar(*(vevent(f"e{n}@x", "E", "DTSTART:20300601T060000Z", "DTEND:20300601T070000Z") for n in range(3)))
+        ics_calendar(*(vevent(f"e{n}@x", "E", "DTSTART:20300601T060000Z", "DTEND:20300601T070000Z") for n in range(3)))
     )
     with pytest.raises(CommandError, match="The file holds 3 events; the limit is 2."):
         call_command("import_ics", str(path), "--series", "summit")
@@ -354,7 +352,7 @@ def test_title_with_nothing_to_transliterate_falls_back_to_series_and_year():
 
 def test_admin_add_form_with_an_empty_slug_fills_it(staff_client):
     series = SeriesFactory()
-    data = meeting_change_data(
+    data = admin_meeting_post(
         MeetingFactory.build(series=series, venue=None, timezone="Asia/Bangkok", mode=""),
         "",
         title="การประชุมสุดยอดอาเซียน",
@@ -378,7 +376,7 @@ def test_allocator_reads_taken_slugs_once_per_base():
 
 def test_icalendar_import_of_many_same_title_events_reads_slugs_once():
     series = SeriesFactory(slug="partner")
-    data = calendar(
+    data = ics_calendar(
         *(vevent(f"e{n}@x", "Working Group", "DTSTART:20300601T060000Z", "DTEND:20300601T070000Z") for n in range(30))
     )
     with CaptureQueriesContext(connection) as queries:
@@ -389,7 +387,7 @@ def test_icalendar_import_of_many_same_title_events_reads_slugs_once():
     assert slugs == {"working-group-2030", *(f"working-group-2030-{n}" for n in range(2, 31))}
 
 
-def test_spreadsheet_rows_without_slugs_get_unique_ones(summit):
+def test_spreadsheet_rows_without_slugs_get_unique_ones(summit_series):
     header = "slug,title,series,start_date,end_date,timezone,mode\n"
     text = header + ",ASEAN 东盟,summit,2030-11-10,2030-11-13,UTC,\n" * 3
     result = MeetingResource().import_data(
@@ -438,7 +436,7 @@ def admin_form_data(response):
 
 def two_editors_save(model, pk, field, first_value, second_value):
     url = reverse(f"admin:events_{model._meta.model_name}_change", args=[pk])
-    alice, bob = login(StaffFactory(username="alice")), login(StaffFactory(username="bob"))
+    alice, bob = signed_in(StaffFactory(username="alice")), signed_in(StaffFactory(username="bob"))
     alice_data, bob_data = admin_form_data(alice.get(url)), admin_form_data(bob.get(url))
     first = bob.post(url, {**bob_data, field: first_value})
     assert first.status_code == 302, first.context["adminform"].form.errors
@@ -482,7 +480,7 @@ def test_admin_stale_save_is_refused_with_what_changed_for_every_edited_model(fa
 def test_admin_stale_inline_delegate_is_refused():
     member = DelegationMemberFactory()
     url = reverse("admin:events_delegation_change", args=[member.delegation_id])
-    alice = login(StaffFactory(username="alice"))
+    alice = signed_in(StaffFactory(username="alice"))
     data = admin_form_data(alice.get(url))
     member.role = "official"
     member.save()
@@ -596,7 +594,7 @@ def test_concurrent_api_writers_on_postgresql_lose_nothing(kind):
     ids=["very-deep", "21-levels", "over-1-MB"],
 )
 def test_deep_or_large_json_is_a_400_with_a_message_on_every_endpoint(unchanged, method, path, body, message):
-    client = login(StaffFactory(username="apistaff"))
+    client = signed_in(StaffFactory(username="apistaff"))
     response = getattr(client, method)(path, body, content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"detail": message}
@@ -643,7 +641,7 @@ def test_non_ascii_token_is_a_401_not_a_500(unchanged):
 
 
 def test_admin_shows_a_new_token_once():
-    client = login(StaffFactory(username="admin"))
+    client = signed_in(StaffFactory(username="admin"))
     robot = StaffFactory(username="robot")
     response = client.post(
         reverse("admin:knox_authtoken_add"), {"user": robot.pk, "expiry_0": "", "expiry_1": ""}, follow=True
@@ -680,7 +678,7 @@ def test_migration_drops_the_plain_token_table():
 # --- 3. Command-line spreadsheet import and the import benchmark ----------------------------------------------
 
 
-def test_import_spreadsheet_command_imports_with_a_progress_bar(tmp_path, summit):
+def test_import_spreadsheet_command_imports_with_a_progress_bar(tmp_path, summit_series):
     rows = "".join(f"m{n},Meeting {n},summit,2030-11-10,2030-11-13,Asia/Jakarta,hybrid\n" for n in range(60))
     path = tmp_path / "meetings.csv"
     path.write_text("slug,title,series,start_date,end_date,timezone,mode\n" + rows)
@@ -691,7 +689,7 @@ def test_import_spreadsheet_command_imports_with_a_progress_bar(tmp_path, summit
     assert out.getvalue().strip() == f"Imported {path}: 60 new."
 
 
-def test_import_spreadsheet_command_refuses_bad_rows_and_large_files(tmp_path, summit, unchanged):
+def test_import_spreadsheet_command_refuses_bad_rows_and_large_files(tmp_path, summit_series, unchanged):
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "slug,title,series,start_date,end_date,timezone,mode\n"

@@ -13,36 +13,13 @@ from django.urls import reverse
 from events.ics_import import import_calendar
 from events.models import Access, Meeting, Mode, Session, Status, Venue
 
+from .conftest import PARTNER, ics_calendar, vevent
 from .factories import MeetingFactory, SeriesFactory, SessionFactory, VenueFactory, timed
 
 pytestmark = pytest.mark.django_db
 
 UTC = dt.UTC
 JAKARTA = zoneinfo.ZoneInfo("Asia/Jakarta")
-
-
-def calendar(*events):
-    body = "".join(events)
-    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Partner//EN\r\n{body}END:VCALENDAR\r\n"
-
-
-def vevent(uid, summary, start, end, *extra):
-    lines = [f"UID:{uid}", "DTSTAMP:20300101T000000Z", start, end, f"SUMMARY:{summary}", *extra]
-    return "BEGIN:VEVENT\r\n" + "".join(line + "\r\n" for line in lines) + "END:VEVENT\r\n"
-
-
-PARTNER = calendar(
-    vevent(
-        "forum-1@partner.example",
-        "Smart City Forum",
-        "DTSTART;TZID=Asia/Jakarta:20300505T090000",
-        "DTEND;TZID=Asia/Jakarta:20300505T120000",
-        "STATUS:TENTATIVE",
-        "DESCRIPTION:Panels on mobility.",
-    ),
-    vevent("expo-1@partner.example", "Expo", "DTSTART;VALUE=DATE:20300510", "DTEND;VALUE=DATE:20300512"),
-    vevent("call-1@partner.example", "Coordination call", "DTSTART:20300601T060000Z", "DTEND:20300601T070000Z"),
-)
 
 
 @pytest.fixture
@@ -106,7 +83,7 @@ def test_event_without_tzid_is_in_utc(tmp_path, series):
 
 
 def test_sessions_related_to_a_parent_event_share_one_meeting(tmp_path, series):
-    text = calendar(
+    text = ics_calendar(
         vevent("summit@p.example", "Summit", "DTSTART;VALUE=DATE:20300701", "DTEND;VALUE=DATE:20300704"),
         vevent(
             "opening@p.example",
@@ -138,7 +115,7 @@ def test_sessions_related_to_a_parent_event_share_one_meeting(tmp_path, series):
 
 def test_session_location_matching_a_venue_is_held_there_in_person(tmp_path, series):
     VenueFactory(name="Jakarta Convention Center", city="Jakarta", country="ID", timezone="Asia/Jakarta")
-    text = calendar(
+    text = ics_calendar(
         vevent(
             "x@p.example",
             "Plenary",
@@ -205,7 +182,7 @@ def test_not_an_icalendar_file_is_a_clear_error(tmp_path, series):
 
 def test_calendar_without_events_is_an_error(tmp_path, series):
     with pytest.raises(CommandError, match=r"The file contains no events \(VEVENT\)\."):
-        run(write(tmp_path, calendar()))
+        run(write(tmp_path, ics_calendar()))
 
 
 def test_one_bad_event_imports_nothing(tmp_path, series):
@@ -220,7 +197,7 @@ def test_one_bad_event_imports_nothing(tmp_path, series):
 
 
 def test_event_without_uid_is_refused(tmp_path, series):
-    text = calendar(
+    text = ics_calendar(
         "BEGIN:VEVENT\r\nDTSTAMP:20300101T000000Z\r\nDTSTART:20300601T100000Z\r\nSUMMARY:x\r\nEND:VEVENT\r\n"
     )
 
@@ -300,7 +277,7 @@ def test_large_file_shows_a_progress_bar(tmp_path, series):
         )
         for n in range(60)
     ]
-    _out, err = run(write(tmp_path, calendar(*events)))
+    _out, err = run(write(tmp_path, ics_calendar(*events)))
 
     assert "60/60" in err
     assert Session.objects.count() == 60

@@ -1,6 +1,5 @@
 """The access policy (events.access) as the README states it, and its per-object rules."""
 
-import pathlib
 import re
 
 import pytest
@@ -9,20 +8,10 @@ from django.contrib.auth.models import AnonymousUser
 from events import access
 from events.models import Access
 
+from .conftest import readme_policy_table
 from .factories import DocumentFactory, MeetingFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
-
-README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
-
-
-def readme_policy_table():
-    """(header, rows) of the table under the README's "Access policy" heading, cells stripped."""
-    section = README.read_text().split("### Access policy", 1)[1].split("\n#", 1)[0]
-    lines = [line.strip() for line in section.splitlines() if line.strip().startswith("|")]
-    table = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
-    return table[0], [(row[0], row[1:]) for row in table[2:]]
-
 
 def code_policy_table(role_users):
     return ["action", *role_users], access.policy_rows(role_users)

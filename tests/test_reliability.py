@@ -1,53 +1,20 @@
-"""Nothing is lost: optimistic locking in the admin, recovery of deleted meetings,
-and the bad-input catalogue (each case: a 4xx or form error with a message, and
+"""Nothing is lost: optimistic locking in the admin (recovery of deleted meetings is
+in test_recovery.py), and the bad-input catalogue (each case: a 4xx or form error with a message, and
 the database unchanged)."""
 
 import datetime as dt
-import importlib
 
 import pytest
-from django.apps import apps
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
 from events.models import Meeting, OutcomeDocument, Session
 
-from .factories import DocumentFactory, MeetingFactory, SessionFactory, StaffFactory, UserFactory
+from .conftest import admin_meeting_post, signed_in
+from .factories import DocumentFactory, MeetingFactory, SessionFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
-INLINES = ("sessions", "documents", "delegations")
-
-
-def login(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def meeting_change_data(meeting, revision, **overrides):
-    data = {
-        "title": meeting.title,
-        "title_id": meeting.title_id,
-        "slug": meeting.slug,
-        "series": meeting.series_id,
-        "ordinal": meeting.ordinal or "",
-        "parent": meeting.parent_id or "",
-        "start_date": meeting.start_date.isoformat(),
-        "end_date": meeting.end_date.isoformat(),
-        "venue": meeting.venue_id or "",
-        "timezone": meeting.timezone,
-        "theme": meeting.theme,
-        "mode": meeting.mode,
-        "status": meeting.status,
-        "access": meeting.access,
-        "revision": revision,
-    }
-    for prefix in INLINES:
-        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
-    data.update(overrides)
-    return data
 
 
 def loaded_revision(client, meeting):
@@ -60,25 +27,25 @@ def loaded_revision(client, meeting):
 
 def test_admin_meeting_form_carries_the_revision_as_a_hidden_field():
     meeting = MeetingFactory()
-    client = login(StaffFactory(username="alice"))
+    client = signed_in(StaffFactory(username="alice"))
     response = client.get(reverse("admin:events_meeting_change", args=[meeting.pk]))
     assert f'<input type="hidden" name="revision" value="{meeting.revision}"' in response.text
 
 
 def test_admin_second_save_of_a_meeting_is_refused_and_names_the_change_and_editor():
     meeting = MeetingFactory(title="Old title")
-    alice, bob = login(StaffFactory(username="alice")), login(StaffFactory(username="bob"))
+    alice, bob = signed_in(StaffFactory(username="alice")), signed_in(StaffFactory(username="bob"))
     alice_revision = loaded_revision(alice, meeting)
     bob_revision = loaded_revision(bob, meeting)
 
     first = bob.post(
         reverse("admin:events_meeting_change", args=[meeting.pk]),
-        meeting_change_data(meeting, bob_revision, title="Bob's title"),
+        admin_meeting_post(meeting, bob_revision, title="Bob's title"),
     )
     assert first.status_code == 302
     second = alice.post(
         reverse("admin:events_meeting_change", args=[meeting.pk]),
-        meeting_change_data(meeting, alice_revision, title="Alice's title", theme="Alice's theme"),
+        admin_meeting_post(meeting, alice_revision, title="Alice's title", theme="Alice's theme"),
     )
 
     assert second.status_code == 200
@@ -93,10 +60,10 @@ def test_admin_second_save_of_a_meeting_is_refused_and_names_the_change_and_edit
 
 def test_admin_save_with_the_current_revision_goes_through():
     meeting = MeetingFactory(title="Old title")
-    alice = login(StaffFactory(username="alice"))
+    alice = signed_in(StaffFactory(username="alice"))
     response = alice.post(
         reverse("admin:events_meeting_change", args=[meeting.pk]),
-        meeting_change_data(meeting, loaded_revision(alice, meeting), title="New title"),
+        admin_meeting_post(meeting, loaded_revision(alice, meeting), title="New title"),
     )
     assert response.status_code == 302
     assert Meeting.objects.get(pk=meeting.pk).title == "New title"
@@ -121,7 +88,7 @@ def session_change_data(session, revision, **overrides):
 
 def test_admin_second_save_of_a_session_is_refused():
     session = SessionFactory(title="Plenary")
-    alice, bob = login(StaffFactory(username="alice")), login(StaffFactory(username="bob"))
+    alice, bob = signed_in(StaffFactory(username="alice")), signed_in(StaffFactory(username="bob"))
     url = reverse("admin:events_session_change", args=[session.pk])
     seen = alice.get(url).context["adminform"].form["revision"].value()
     assert bob.post(url, session_change_data(session, seen, title="Plenary I")).status_code == 302
@@ -136,127 +103,13 @@ def test_admin_second_save_of_a_session_is_refused():
 
 def test_admin_save_of_a_meeting_deleted_meanwhile_is_refused():
     meeting = MeetingFactory()
-    alice = login(StaffFactory(username="alice"))
+    alice = signed_in(StaffFactory(username="alice"))
     revision = loaded_revision(alice, meeting)
-    data = meeting_change_data(meeting, revision, title="Too late")
+    data = admin_meeting_post(meeting, revision, title="Too late")
     Meeting.objects.filter(pk=meeting.pk).delete()
     response = alice.post(reverse("admin:events_meeting_change", args=[meeting.pk]), data)
     assert response.status_code == 302  # the admin redirects to the list with "doesn't exist"
     assert Meeting.objects.count() == 0
-
-
-# --- Recovering deleted meetings -------------------------------------------------------
-
-
-def editor():
-    user = UserFactory(username="editor", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editor"))
-    return login(user)
-
-
-def delete_in_admin(client, meeting):
-    response = client.post(reverse("admin:events_meeting_delete", args=[meeting.pk]), {"post": "yes"})
-    assert response.status_code == 302
-    assert not Meeting.objects.filter(pk=meeting.pk).exists()
-
-
-def test_recover_page_lists_deleted_meetings_with_who_deleted_them():
-    client = editor()
-    meeting = MeetingFactory(title="Deleted by mistake")
-    delete_in_admin(client, meeting)
-    response = client.get(reverse("admin:events_meeting_recover"))
-    assert response.status_code == 200
-    assert [(r.title, r.history_user.username) for r in response.context["records"]] == [
-        ("Deleted by mistake", "editor")
-    ]
-
-
-def test_restore_brings_back_the_meeting_with_its_sessions_and_documents():
-    client = editor()
-    meeting = MeetingFactory(title="Deleted by mistake")
-    sessions = [SessionFactory(meeting=meeting, title=f"Session {i}") for i in range(3)]
-    document = DocumentFactory(meeting=meeting, session=sessions[0], title="Declaration")
-    revision = Meeting.objects.get(pk=meeting.pk).revision
-    delete_in_admin(client, meeting)
-    assert Session.objects.count() == OutcomeDocument.objects.count() == 0
-    record = Meeting.history.get(id=meeting.pk, history_type="-")
-
-    response = client.post(reverse("admin:events_meeting_recover"), {"history_id": record.history_id})
-
-    assert response["Location"] == reverse("admin:events_meeting_change", args=[meeting.pk])
-    restored = Meeting.objects.get(pk=meeting.pk)
-    assert restored.title == "Deleted by mistake"
-    assert restored.revision > revision
-    assert sorted(restored.sessions.values_list("pk", "title")) == sorted((s.pk, s.title) for s in sessions)
-    assert list(OutcomeDocument.objects.values_list("pk", "title", "session")) == [
-        (document.pk, "Declaration", sessions[0].pk)
-    ]
-    assert client.get(reverse("admin:events_meeting_recover")).context["records"].count() == 0
-
-
-def test_restore_leaves_out_a_session_deleted_on_purpose_just_before_the_meeting():
-    client = editor()
-    meeting = MeetingFactory()
-    kept, dropped = SessionFactory(meeting=meeting), SessionFactory(meeting=meeting)
-    response = client.post(reverse("admin:events_session_delete", args=[dropped.pk]), {"post": "yes"})
-    assert response.status_code == 302
-    delete_in_admin(client, meeting)  # moments later: no clock can tell the two deletes apart
-    record = Meeting.history.get(id=meeting.pk, history_type="-")
-    client.post(reverse("admin:events_meeting_recover"), {"history_id": record.history_id})
-    assert list(Session.objects.values_list("pk", flat=True)) == [kept.pk]
-    assert Session.history.get(id=dropped.pk, history_type="-").change_set != record.change_set
-
-
-def test_restore_brings_back_what_the_deleted_meeting_took_with_it_however_long_the_delete_took():
-    client = editor()
-    meeting = MeetingFactory()
-    session = SessionFactory(meeting=meeting)
-    delete_in_admin(client, meeting)
-    Session.history.filter(id=session.pk).update(history_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
-    record = Meeting.history.get(id=meeting.pk, history_type="-")
-    client.post(reverse("admin:events_meeting_recover"), {"history_id": record.history_id})
-    assert list(Session.objects.values_list("pk", flat=True)) == [session.pk]
-
-
-def test_deletes_made_before_change_sets_are_grouped_once_by_the_old_window():
-    migration = importlib.import_module("events.migrations.0011_history_change_sets")
-    meeting = MeetingFactory()
-    on_purpose, cascaded = SessionFactory(meeting=meeting), SessionFactory(meeting=meeting)
-    meeting_pk, on_purpose_pk, cascaded_pk = meeting.pk, on_purpose.pk, cascaded.pk
-    on_purpose.delete()
-    meeting.delete()
-    deleted = Meeting.history.get(id=meeting_pk, history_type="-")
-    Session.history.filter(id=on_purpose_pk).update(history_date=deleted.history_date - dt.timedelta(minutes=3))
-    for model in (Meeting, Session):
-        model.history.update(change_set=None)
-
-    migration.group_legacy_deletes(apps, None)
-
-    deleted.refresh_from_db()
-    assert deleted.change_set is not None
-    assert Session.history.get(id=cascaded_pk, history_type="-").change_set == deleted.change_set
-    assert Session.history.get(id=on_purpose_pk, history_type="-").change_set is None
-
-
-def test_restore_is_all_or_nothing_when_the_slug_was_taken_meanwhile():
-    client = editor()
-    meeting = MeetingFactory(slug="summit")
-    SessionFactory(meeting=meeting)
-    delete_in_admin(client, meeting)
-    MeetingFactory(slug="summit", title="Newcomer")
-    record = Meeting.history.get(id=meeting.pk, history_type="-")
-
-    response = client.post(reverse("admin:events_meeting_recover"), {"history_id": record.history_id}, follow=True)
-
-    assert [str(m) for m in response.context["messages"]][-1].startswith("Nothing was restored: ")
-    assert list(Meeting.objects.values_list("title", flat=True)) == ["Newcomer"]
-    assert Session.objects.count() == 0
-
-
-def test_recover_is_forbidden_to_data_entry():
-    user = UserFactory(username="clerk", is_staff=True)
-    user.groups.add(Group.objects.get(name="Data entry"))
-    assert login(user).get(reverse("admin:events_meeting_recover")).status_code == 403
 
 
 # --- Bad input catalogue ------------------------------------------------------------------
@@ -264,11 +117,6 @@ def test_recover_is_forbidden_to_data_entry():
 
 
 # `unchanged` (tests/conftest.py) compares every row before and after.
-
-
-@pytest.fixture
-def staff_api(db):
-    return login(StaffFactory(username="apistaff"))
 
 
 @pytest.mark.parametrize(
@@ -353,10 +201,10 @@ def test_malformed_api_tokens_are_401_with_a_message(unchanged, header):
 
 def test_unknown_time_zone_is_a_form_error_in_the_admin(unchanged):
     meeting = unchanged
-    client = login(StaffFactory(username="alice"))
+    client = signed_in(StaffFactory(username="alice"))
     response = client.post(
         reverse("admin:events_meeting_change", args=[meeting.pk]),
-        meeting_change_data(meeting, meeting.revision, venue="", timezone="Mars/Olympus_Mons"),
+        admin_meeting_post(meeting, meeting.revision, venue="", timezone="Mars/Olympus_Mons"),
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["timezone"] == [
@@ -364,9 +212,9 @@ def test_unknown_time_zone_is_a_form_error_in_the_admin(unchanged):
     ]
 
 
-def test_unknown_time_zone_is_a_400_in_the_api(unchanged, staff_api):
+def test_unknown_time_zone_is_a_400_in_the_api(unchanged, staff_client):
     meeting = unchanged
-    response = staff_api.patch(
+    response = staff_client.patch(
         f"/api/v1/meetings/{meeting.slug}/",
         {"timezone": "Asia/Atlantis"},
         content_type="application/json",
@@ -378,16 +226,16 @@ def test_unknown_time_zone_is_a_400_in_the_api(unchanged, staff_api):
 
 def test_reversed_meeting_dates_are_a_form_error_in_the_admin(unchanged):
     meeting = unchanged
-    client = login(StaffFactory(username="alice"))
+    client = signed_in(StaffFactory(username="alice"))
     response = client.post(
         reverse("admin:events_meeting_change", args=[meeting.pk]),
-        meeting_change_data(meeting, meeting.revision, start_date="2030-03-05", end_date="2030-03-01"),
+        admin_meeting_post(meeting, meeting.revision, start_date="2030-03-05", end_date="2030-03-01"),
     )
     assert response.context["adminform"].form.errors["end_date"] == ["The meeting cannot end before it starts."]
 
 
-def test_absurd_meeting_year_is_a_400_in_the_api(unchanged, staff_api):
-    response = staff_api.patch(
+def test_absurd_meeting_year_is_a_400_in_the_api(unchanged, staff_client):
+    response = staff_client.patch(
         f"/api/v1/meetings/{unchanged.slug}/",
         {"start_date": "99999-01-01"},
         content_type="application/json",
@@ -397,15 +245,15 @@ def test_absurd_meeting_year_is_a_400_in_the_api(unchanged, staff_api):
     assert "start_date" in response.json()
 
 
-def test_non_utf8_body_is_a_400_in_the_api(unchanged, staff_api):
-    response = staff_api.post("/api/v1/meetings/", b'{"title": "\xff\xfe\xfa"}', content_type="application/json")
+def test_non_utf8_body_is_a_400_in_the_api(unchanged, staff_client):
+    response = staff_client.post("/api/v1/meetings/", b'{"title": "\xff\xfe\xfa"}', content_type="application/json")
     assert response.status_code == 400
     assert "JSON parse error" in response.json()["detail"]
 
 
-def test_oversized_body_is_a_400(unchanged, staff_api):
+def test_oversized_body_is_a_400(unchanged, staff_client):
     body = b'{"title": "' + b"a" * (11 * 1024 * 1024) + b'"}'
-    response = staff_api.post("/api/v1/meetings/", body, content_type="application/json")
+    response = staff_client.post("/api/v1/meetings/", body, content_type="application/json")
     assert response.status_code == 400
 
 
@@ -443,7 +291,7 @@ def test_path_traversal_in_an_uploaded_name_never_leaves_the_documents_folder(db
     meeting = MeetingFactory()
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    client = login(StaffFactory(username="alice"))
+    client = signed_in(StaffFactory(username="alice"))
     upload = SimpleUploadedFile("../../../../tmp/evil.pdf", b"%PDF-1.4")
     response = client.post(reverse("admin:events_outcomedocument_add"), document_upload(meeting, upload))
     # Django's upload parser keeps only the base name; the file lands under documents/<year>/.
@@ -515,10 +363,10 @@ def test_html_in_titles_is_kept_as_data_in_json_and_icalendar_never_served_as_ht
 
 def test_nul_character_in_a_title_is_a_form_error(unchanged):
     meeting = unchanged
-    client = login(StaffFactory(username="alice"))
+    client = signed_in(StaffFactory(username="alice"))
     response = client.post(
         reverse("admin:events_meeting_change", args=[meeting.pk]),
-        meeting_change_data(meeting, meeting.revision, title="Steady\x00Summit"),
+        admin_meeting_post(meeting, meeting.revision, title="Steady\x00Summit"),
     )
     assert response.context["adminform"].form.errors["title"] == ["Null characters are not allowed."]
 

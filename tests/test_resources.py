@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from events.models import Meeting, Session, Status
 from events.resources import MeetingResource, SessionResource
 
+from .conftest import PARTNER, dataset
 from .factories import MeetingFactory, SeriesFactory, SessionFactory, VenueFactory, timed
 
 pytestmark = pytest.mark.django_db
@@ -26,10 +27,6 @@ def world():
     VenueFactory(name="Marina Bay Sands", city="Singapore", timezone="Asia/Singapore")
     VenueFactory(name="Convention Centre", city="Jakarta", country="ID", timezone="Asia/Jakarta")
     VenueFactory(name="Convention Centre", city="Bangkok", country="TH", timezone="Asia/Bangkok")
-
-
-def dataset(text):
-    return tablib.Dataset().load(text, format="csv")
 
 
 def import_meetings(text, dry_run=False):
@@ -281,8 +278,6 @@ def test_admin_export_sessions_to_xlsx(staff_client, world):
 
 
 def test_admin_ics_upload_imports_and_redirects(staff_client, world):
-    from .test_import_ics import PARTNER
-
     response = staff_client.post(
         "/admin/events/meeting/import-ics/",
         {"series": Meeting._meta.get_field("series").related_model.objects.get().pk,

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.test import Client, override_settings
 from django.urls import reverse
 
 from events.models import Access, Meeting
 
+from .conftest import role_user, signed_in
 from .factories import MeetingFactory, SeriesFactory, UserFactory, VenueFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,18 +162,10 @@ def test_roles_exist_with_growing_permissions():
     assert ("auth", "change_user") not in editor
 
 
-def staff_in(group_name, username):
-    user = UserFactory(username=username, is_staff=True)
-    user.groups.add(Group.objects.get(name=group_name))
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.mark.django_db
 def test_viewer_sees_meetings_in_admin_but_cannot_change_them():
     meeting = MeetingFactory()
-    client = staff_in("Viewer", "viewer")
+    client = signed_in(role_user("Viewer", "viewer"))
     assert client.get(reverse("admin:events_meeting_changelist")).status_code == 200
     response = client.post(reverse("admin:events_meeting_change", args=[meeting.pk]), {"title": "Changed"})
     assert response.status_code == 403
@@ -199,7 +192,7 @@ def new_meeting_post(access):
 
 @pytest.mark.django_db
 def test_data_entry_cannot_publish_a_meeting():
-    client = staff_in("Data entry", "clerk")
+    client = signed_in(role_user("Data entry", "clerk"))
     response = client.post(reverse("admin:events_meeting_add"), new_meeting_post(Access.PUBLIC))
     assert response.status_code == 200
     form = response.context["adminform"].form
@@ -211,12 +204,12 @@ def test_data_entry_cannot_publish_a_meeting():
 
 @pytest.mark.django_db
 def test_data_entry_may_save_a_restricted_meeting_and_an_editor_may_publish():
-    clerk = staff_in("Data entry", "clerk")
+    clerk = signed_in(role_user("Data entry", "clerk"))
     response = clerk.post(reverse("admin:events_meeting_add"), new_meeting_post(Access.RESTRICTED))
     assert response.status_code == 302
     assert Meeting.objects.get().access == Access.RESTRICTED
 
-    editor = staff_in("Editor", "editor")
+    editor = signed_in(role_user("Editor", "editor"))
     response = editor.post(reverse("admin:events_meeting_add"), {**new_meeting_post(Access.PUBLIC), "slug": "other"})
     assert response.status_code == 302
     assert Meeting.objects.get(slug="other").access == Access.PUBLIC
@@ -225,7 +218,7 @@ def test_data_entry_may_save_a_restricted_meeting_and_an_editor_may_publish():
 @pytest.mark.django_db
 def test_data_entry_cannot_delete_meetings():
     meeting = MeetingFactory()
-    client = staff_in("Data entry", "clerk")
+    client = signed_in(role_user("Data entry", "clerk"))
     response = client.post(reverse("admin:events_meeting_delete", args=[meeting.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert Meeting.objects.filter(pk=meeting.pk).exists()

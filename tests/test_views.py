@@ -8,14 +8,12 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from events.models import Access, DelegationMember, Meeting, Mode, Session, Status
 
+from .conftest import count_queries
 from .factories import (
     DelegationFactory,
     DelegationMemberFactory,
@@ -64,14 +62,6 @@ def populate(count, *, series=None, summit=None):
         member.sessions.set(meeting.sessions.all()[:1])
         meetings.append(meeting)
     return meetings
-
-
-def count_queries(client, url):
-    cache.clear()  # the queries of rendering, not of a cached answer (tests/test_caching.py)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.content[:500])
-    return len(queries)
 
 
 @pytest.mark.parametrize("url", LIST_PAGES)
