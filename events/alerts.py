@@ -36,7 +36,7 @@ from django.utils.translation import gettext
 from django_tasks import task
 from simple_history.signals import post_create_historical_record
 
-from . import schedule
+from . import history, times
 from .access import visible_levels
 from .follows import Alert, AlertProfile, Cadence, Change, DeliveryStatus, Follow, WebhookDelivery
 from .models import Access, Delegation, Meeting, OutcomeDocument, Session
@@ -216,31 +216,31 @@ def describe(context, *, user, levels, zone_name):
         return None
     record = context.record if context.record.history_type != "-" else context.previous
     model = MODELS[context.what]
-    labels = schedule._Labels([r for r in (context.record, context.previous) if r is not None], user)
+    labels = history._Labels([r for r in (context.record, context.previous) if r is not None], user)
     meeting_id = record.id if context.what == "meeting" else record.meeting_id
     meeting = context.meetings.get(meeting_id)
     meeting_zone = meeting.timezone if meeting else "UTC"
     if zone_name:
         zone = zoneinfo.ZoneInfo(zone_name)
     elif context.what == "session":
-        zone = schedule._record_zone(record, labels.venue_zones, meeting_zone)
+        zone = history._record_zone(record, labels.venue_zones, meeting_zone)
     else:
         zone = zoneinfo.ZoneInfo(meeting_zone or "UTC")
     changes = []
     if kind == "changed":
         shown = set(context.field_changes())
         hidden = {f.name for f in model._meta.concrete_fields} - shown
-        changes = schedule._diff(record, context.previous, model=model, hidden=hidden, labels=labels, zone=zone)
+        changes = history._diff(record, context.previous, model=model, hidden=hidden, labels=labels, zone=zone)
     if context.what == "meeting":
-        when = schedule.format_date_span(record.start_date, record.end_date)
+        when = times.format_date_span(record.start_date, record.end_date)
     elif context.what == "session":
-        when = schedule._when_text(record, "session", zone)
+        when = history._when_text(record, "session", zone)
     else:
         when = ""
     url = meeting.get_absolute_url() if meeting else ""
     if url and kind != "removed" and context.what != "meeting":
         url += f"#{context.what}-{record.id}"
-    title = schedule._localized(record)
+    title = history._localized(record)
     return AlertItem(
         kind=kind,
         what=context.what,

@@ -5,6 +5,7 @@ import os
 from collections import defaultdict
 
 from django import forms
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponseBadRequest
@@ -20,7 +21,8 @@ from django_countries import countries
 from django_filters.views import FilterView
 from django_sendfile import sendfile
 
-from . import access, schedule
+from . import access, families, history, jsonld, times
+from .conflicts import delegation_schedule
 from .filters import EARLIEST, LATEST, DocumentFilter, MeetingFilter, meeting_facets
 from .models import Chairmanship, Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session
 from .slugs import readable_slug
@@ -113,15 +115,15 @@ class MeetingDetailView(DetailView):
             sessions=sessions,
             days=sorted(days.items()),
             show_join_links=access.sees_join_details(user),
-            family=schedule.meeting_family(meeting=meeting, user=user),
+            family=families.meeting_family(meeting=meeting, user=user),
             documents=meeting.documents.visible_to(user),
             delegations=Delegation.objects.visible_to(user)
             .filter(meeting=meeting)
             .prefetch_related(Prefetch("members", queryset=DelegationMember.objects.select_related("person")))
             .order_by("country"),
-            history=schedule.meeting_history(meeting=meeting, user=user),
+            history=history.meeting_history(meeting=meeting, user=user),
             show_history_user=user.is_staff,
-            json_ld=schedule.event_json_ld(
+            json_ld=jsonld.event_json_ld(
                 meeting=meeting, parent=parent, sessions=sessions, absolute=self.request.build_absolute_uri
             ),
         )
@@ -214,7 +216,7 @@ class CalendarMonthView(TemplateView):
         )
         by_day = defaultdict(list)
         for meeting in meetings:
-            for day in schedule.days_between(max(meeting.start_date, first), min(meeting.end_date, last)):
+            for day in times.days_between(max(meeting.start_date, first), min(meeting.end_date, last)):
                 by_day[day].append(meeting)
         month_start = dt.date(year, month, 1)
         previous = month_start - dt.timedelta(days=1)
@@ -242,7 +244,7 @@ class CalendarMonthView(TemplateView):
         for pk, kids in children.items():
             family = sorted([*kids, roots[pk]], key=lambda m: (m.end_date, m.start_date, m.title))
             start = min(m.start_date for m in family)
-            days = schedule.days_between(start, min(max(m.end_date for m in family), start + dt.timedelta(13)))
+            days = times.days_between(start, min(max(m.end_date for m in family), start + dt.timedelta(13)))
             rows = []
             for m in family:
                 column = (m.start_date - start).days + 1
@@ -279,7 +281,7 @@ class DelegationDetailView(TemplateView):
         if code not in countries:
             raise Http404(gettext("Unknown country code."))
         context = super().get_context_data(**kwargs)
-        delegations, rows, conflicts = schedule.delegation_schedule(country=code, user=self.request.user)
+        delegations, rows, conflicts = delegation_schedule(country=code, user=self.request.user)
         days = defaultdict(list)
         for row in rows:
             days[row.session.starts_on].append(row)
@@ -290,7 +292,7 @@ class DelegationDetailView(TemplateView):
             days=sorted(days.items()),
             conflicts=[c for c in conflicts if c.kind != "to_confirm"],
             to_confirm=[c for c in conflicts if c.kind == "to_confirm"],
-            travel_gap=schedule.settings.DELEGATION_TRAVEL_GAP_HOURS,
+            travel_gap=settings.DELEGATION_TRAVEL_GAP_HOURS,
         )
         return context
 
@@ -317,7 +319,7 @@ class ChangesView(TemplateView):
         if form.is_valid():
             since = form.cleaned_data["since"]
             context = self.get_context_data(
-                form=form, since=since, changes=schedule.schedule_changes(user=request.user, since=since)
+                form=form, since=since, changes=history.schedule_changes(user=request.user, since=since)
             )
             return self.render_to_response(context)
         return self.render_to_response(self.get_context_data(form=form, since=None, changes=[]), status=400)
@@ -367,7 +369,7 @@ class ChangesFeed(Feed):
         return f"{reverse('events:changes')}?since={query.since.isoformat()}"
 
     def items(self, query):
-        return schedule.schedule_changes(user=query.user, since=query.since, limit=100)
+        return history.schedule_changes(user=query.user, since=query.since, limit=100)
 
     def item_title(self, item):
         # History rows may predate the rule against control characters, and XML cannot carry them.

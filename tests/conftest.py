@@ -20,6 +20,7 @@ from .factories import (
     StaffFactory,
     UserFactory,
     VenueFactory,
+    timed,
 )
 
 
@@ -524,3 +525,20 @@ def new_meeting(target, level, slug="new"):
         access=level,
     )  # fmt: skip
     return meeting
+
+
+# --- Sessions in two cities (times, conflicts) -----------------------------------------------
+
+
+@pytest.fixture
+def cities(db):
+    return {
+        "Singapore": VenueFactory(name="MBS", city="Singapore"),
+        "Jakarta": VenueFactory(name="JCC", city="Jakarta", country="ID", timezone="Asia/Jakarta"),
+    }
+
+
+def session_at(venue, hour, hours=1, day=dt.date(2030, 3, 1), **kwargs):
+    meeting = MeetingFactory(venue=venue, timezone=venue.timezone, start_date=day, end_date=day + dt.timedelta(1))
+    start, end = timed(day, hour, zone=venue.timezone, hours=hours)
+    return SessionFactory(meeting=meeting, venue=venue, start=start, end=end, **kwargs)

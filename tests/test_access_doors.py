@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 
-from events import access, ical, schedule, views
+from events import access, history, ical, views
 from events.models import Access, Meeting
 
 from .conftest import admin_meeting_post, dataset, ics_event, new_meeting
@@ -38,7 +38,7 @@ def test_history_public_page_starts_when_the_meeting_became_public(client, publi
     body = client.get("/meetings/later/").content.decode()
 
     assert "SECRETOLD" not in body
-    entries = schedule.meeting_history(meeting=published_later, user=AnonymousUser())
+    entries = history.meeting_history(meeting=published_later, user=AnonymousUser())
     assert [(e.action, e.title) for e in entries] == [
         ("changed", "Smart Cities Summit"),
         ("added", "Smart Cities Summit"),
@@ -47,7 +47,7 @@ def test_history_public_page_starts_when_the_meeting_became_public(client, publi
 
 
 def test_history_staff_with_the_level_see_it_all(published_later, viewer_user):
-    entries = schedule.meeting_history(meeting=published_later, user=viewer_user)
+    entries = history.meeting_history(meeting=published_later, user=viewer_user)
 
     assert [e.action for e in entries] == ["changed", "changed", "changed", "added"]
     assert entries[-1].title == "Draft SECRETOLDTITLE"
@@ -59,7 +59,7 @@ def test_history_changes_page_and_atom_never_show_titles_held_while_restricted(c
 
     assert ("SECRETOLDTITLE" in page, "SECRETOLDTITLE" in atom) == (False, False)
     assert "Added: Smart Cities Summit" in atom
-    changes = schedule.schedule_changes(user=AnonymousUser(), since=published_later.created.date())
+    changes = history.schedule_changes(user=AnonymousUser(), since=published_later.created.date())
     assert [(c.kind, c.title) for c in changes] == [("added", "Smart Cities Summit")]
 
 
@@ -193,11 +193,11 @@ def test_changes_feed_instance_keeps_no_request_state_across_concurrent_requests
 
     def fake_changes(*, user, since, limit):
         who = "staff" if user.is_authenticated else "anonymous"
-        return [schedule.ScheduleChange("added", "meeting", Meeting(pk=1).created or _now(), f"For {who}",
+        return [history.ScheduleChange("added", "meeting", Meeting(pk=1).created or _now(), f"For {who}",
                                         "M", "/m/", since.isoformat(), f"tag:x,2024:{who}")]  # fmt: skip
 
     monkeypatch.setattr(feedgenerator.Atom1Feed, "__init__", rendezvous)
-    monkeypatch.setattr(schedule, "schedule_changes", fake_changes)
+    monkeypatch.setattr(history, "schedule_changes", fake_changes)
     factory = RequestFactory()
     requests = {
         "anonymous": factory.get("/changes/feed/?since=2030-01-01"),

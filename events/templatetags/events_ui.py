@@ -10,7 +10,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import pgettext
 
-from events import schedule
+from events import times
 from events.filters import MeetingFilter
 
 register = template.Library()
@@ -55,8 +55,8 @@ def session_time(context, session):
     """The session's time at the venue and, when the viewer chose another zone, in theirs."""
     request = context.get("request")
     viewer = getattr(request, "viewer_timezone", None)
-    local = schedule.shown_time(session, session.timezone)
-    theirs = schedule.shown_time(session, viewer) if viewer and local else None
+    local = times.shown_time(session, session.timezone)
+    theirs = times.shown_time(session, viewer) if viewer and local else None
     if theirs is not None and theirs.offset == local.offset and theirs.zone == local.zone:
         theirs = None
     return {"session": session, "local": local, "theirs": theirs, "viewer": viewer}
@@ -64,17 +64,17 @@ def session_time(context, session):
 
 @register.filter
 def day_heading(value):
-    return schedule.format_day(value)
+    return times.format_day(value)
 
 
 @register.filter
 def short_day(value):
-    return schedule.format_short_day(value)
+    return times.format_short_day(value)
 
 
 @register.simple_tag
 def date_span(start, end):
-    return schedule.format_date_span(start, end)
+    return times.format_date_span(start, end)
 
 
 @register.filter
