@@ -13,15 +13,14 @@ import uuid
 import zoneinfo
 
 from django.conf import settings
-from django.contrib.humanize.templatetags import humanize
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -553,6 +552,8 @@ class Meeting(StatusFlags, Revisioned, BilingualTitle):
 
     def duplicate_as_next_edition(self, *, shift_days, user=None):
         """Copy this meeting as edition ordinal + 1, its sessions moved by `shift_days`."""
+        from .editions import duplicate_meeting
+
         return duplicate_meeting(self, shift_days=shift_days, user=user)
 
 
@@ -1016,74 +1017,6 @@ def visible_access_levels(user):
     from . import access
 
     return access.visible_levels(user)
-
-
-def duplicate_meeting(meeting, *, shift_days, user=None):
-    """Copy `meeting` as its series' next edition, sessions moved by `shift_days`.
-
-    What `user` copies starts at a level they may create (restricted instead of public unless they may publish).
-    """
-    from . import access
-
-    def level(wanted):
-        return access.new_level(user, wanted) if user is not None else wanted
-
-    shift = dt.timedelta(days=shift_days)
-    with transaction.atomic():
-        sessions = list(meeting.sessions.all())
-        copy = Meeting.objects.get(pk=meeting.pk)
-        copy.pk = None
-        copy.id = None
-        copy._state.adding = True
-        copy.revision = 1
-        copy.ordinal = (meeting.ordinal + 1) if meeting.ordinal else None
-        copy.start_date = meeting.start_date + shift
-        copy.end_date = meeting.end_date + shift
-        copy.status = Status.TENTATIVE
-        copy.access = level(meeting.access)
-        copy.parent = None
-        # The copy is our own event, not the partner's that was imported: a re-import must not find it.
-        copy.external_uid = ""
-        if copy.ordinal:
-            copy.title = replace_ordinal(meeting.title, meeting.ordinal, copy.ordinal)
-            copy.title_id = replace_ordinal(meeting.title_id, meeting.ordinal, copy.ordinal)
-        copy.slug = copy.new_slug()
-        copy.full_clean()
-        copy.save()
-        for session in sessions:
-            session.pk = None
-            session.id = None
-            session._state.adding = True
-            session.meeting = copy
-            session.revision = 1
-            session.status = Status.TENTATIVE
-            session.access = level(session.access)
-            session.external_uid = ""
-            session.starts_on += shift
-            session.ends_on += shift
-            if session.start:
-                # Shift in local wall-clock time so 09:00 stays 09:00 across DST.
-                zone = session.zone
-                session.start = (session.start.astimezone(zone).replace(tzinfo=None) + shift).replace(tzinfo=zone)
-                if session.end:
-                    session.end = (session.end.astimezone(zone).replace(tzinfo=None) + shift).replace(tzinfo=zone)
-            session.save()
-    return copy
-
-
-def ordinal_text(number, *, language="en"):
-    """'32nd' in English, 'ke-32' in Indonesian: Django's humanize `ordinal` in that language."""
-    with translation.override(language):
-        return str(humanize.ordinal(number))
-
-
-def replace_ordinal(title, old, new):
-    """'32nd ASEAN Summit' -> '33rd ASEAN Summit'; 'KTT ASEAN ke-32' -> 'KTT ASEAN ke-33'."""
-    if not title:
-        return title
-    for language in ("en", "id"):
-        title = title.replace(ordinal_text(old, language=language), ordinal_text(new, language=language))
-    return title
 
 
 # Follows and alerts (issue 16) live in their own module; importing it here registers them.

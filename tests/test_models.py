@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from events.editions import replace_ordinal
 from events.models import (
     Access,
     Chairmanship,
@@ -16,7 +17,6 @@ from events.models import (
     Session,
     Status,
     Venue,
-    replace_ordinal,
     visible_access_levels,
 )
 

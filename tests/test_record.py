@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from events.models import Chairmanship, Meeting, Mode, OutcomeDocument, Series, Status, Venue, ordinal_text
+from events.editions import ordinal_text
+from events.models import Chairmanship, Meeting, Mode, OutcomeDocument, Series, Status, Venue
 from events.record import RECORD_DIR, load_record
 
 from .conftest import meeting_row, write_record
