@@ -12,27 +12,23 @@ import datetime as dt
 import functools
 import hashlib
 
-from django import forms
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Cast, Substr
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
+from django.shortcuts import get_object_or_404
+from django.urls import path
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.views import View
-from django.views.generic import TemplateView
 from django_countries import countries
 
 from . import caching, ical
+from .feed_tokens import FeedTokenRevokeView, FeedTokenView
 from .filters import MeetingFilter, SessionFilter
 from .models import (
     Access,
@@ -113,14 +109,14 @@ def _validated_options(query):
             f"{field}: {' '.join(map(str, errors))}" if field != "__all__" else " ".join(map(str, errors))
             for field, errors in filterset.form.errors.items()
         ]
-        raise BadFeedRequest(_("Invalid filter. %(problems)s") % {"problems": "; ".join(problems)})
+        raise BadFeedRequest(gettext("Invalid filter. %(problems)s") % {"problems": "; ".join(problems)})
     per_day = query.get("per_day", "").strip().lower()
     if per_day not in TRUE_VALUES | FALSE_VALUES:
-        raise BadFeedRequest(_("per_day must be 1 or 0."))
+        raise BadFeedRequest(gettext("per_day must be 1 or 0."))
     language = query.get("lang")
     if language is not None and language not in dict(settings.LANGUAGES):
         choices = ", ".join(code for code, _name in settings.LANGUAGES)
-        raise BadFeedRequest(_("lang must be one of: %(choices)s.") % {"choices": choices})
+        raise BadFeedRequest(gettext("lang must be one of: %(choices)s.") % {"choices": choices})
     return FeedOptions(data=data, filterset=filterset, per_day=per_day in TRUE_VALUES, language=language)
 
 
@@ -232,7 +228,7 @@ def with_record_date(meta, *, levels):
     as_of = Meeting.objects.filter(access__in=levels).record_as_of()
     if as_of is None:
         return meta
-    note = _("Record as of %(date)s.") % {"date": as_of.isoformat()}
+    note = gettext("Record as of %(date)s.") % {"date": as_of.isoformat()}
     return dataclasses.replace(meta, description=f"{meta.description}\n{note}" if meta.description else note)
 
 
@@ -262,7 +258,7 @@ class FeedView(View):
         """The calendar's name and description (may query; only called when the feed is sent)."""
         return ical.CalendarMeta(
             name=settings.SITE_NAME,
-            description=_("ASEAN meetings and their sessions, from %(site)s.") % {"site": settings.SITE_NAME},
+            description=gettext("ASEAN meetings and their sessions, from %(site)s.") % {"site": settings.SITE_NAME},
         )
 
     def get(self, request, *args, **kwargs):
@@ -490,7 +486,7 @@ class DelegationFeed(FeedView):
 
     def get(self, request, *args, **kwargs):
         if self.code not in countries:
-            raise Http404(_("Unknown country code."))
+            raise Http404(gettext("Unknown country code."))
         return super().get(request, *args, **kwargs)
 
     def get_scope(self):
@@ -511,8 +507,8 @@ class DelegationFeed(FeedView):
     def get_meta(self):
         name = countries.name(self.code)
         return ical.CalendarMeta(
-            name=f"{settings.SITE_NAME}: " + _("%(country)s delegation") % {"country": name},
-            description=_("Meetings and sessions the delegation of %(country)s attends.") % {"country": name},
+            name=f"{settings.SITE_NAME}: " + gettext("%(country)s delegation") % {"country": name},
+            description=gettext("Meetings and sessions the delegation of %(country)s attends.") % {"country": name},
         )
 
 
@@ -524,7 +520,7 @@ class PrivateFeed(FeedView):
     def dispatch(self, request, *args, **kwargs):
         self.token = FeedToken.objects.for_secret(kwargs["token"])
         if self.token is None or not self.token.user.is_active:
-            raise Http404(_("Unknown or revoked feed address."))
+            raise Http404(gettext("Unknown or revoked feed address."))
         now = timezone.now()
         if self.token.last_used is None or now - self.token.last_used > LAST_USED_RESOLUTION:
             FeedToken.objects.filter(pk=self.token.pk).update(last_used=now)
@@ -542,47 +538,6 @@ class PrivateFeed(FeedView):
 
 
 # --- Managing personal feed tokens -----------------------------------------------
-
-
-class FeedTokenForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100, initial="Calendar")
-
-
-class FeedTokenView(LoginRequiredMixin, TemplateView):
-    """The user's own personal feed addresses: create one (shown once) or revoke one."""
-
-    template_name = "events/feeds/tokens.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.setdefault("form", FeedTokenForm())
-        context["tokens"] = FeedToken.objects.filter(user=self.request.user)
-        return context
-
-    def post(self, request, *args, **kwargs):
-        form = FeedTokenForm(request.POST)
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
-        _token, secret = FeedToken.issue(user=request.user, name=form.cleaned_data["name"])
-        feed_path = reverse("events:feed_private", kwargs={"token": secret})
-        context = self.get_context_data(
-            form=FeedTokenForm(),
-            new_feed_url=request.build_absolute_uri(feed_path),
-            new_webcal_url=f"webcal://{request.get_host()}{feed_path}",
-        )
-        response = self.render_to_response(context, status=201)
-        response["Cache-Control"] = "no-store"  # the secret is shown once and must not be kept
-        return response
-
-
-class FeedTokenRevokeView(LoginRequiredMixin, View):
-    http_method_names = ["post"]
-
-    def post(self, request, pk):
-        token = get_object_or_404(FeedToken.objects.active(), pk=pk, user=request.user)
-        token.revoke()
-        messages.success(request, _("The feed address “%(name)s” no longer works.") % {"name": token.name})
-        return redirect("events:feed_tokens")
 
 
 urlpatterns = [
