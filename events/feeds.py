@@ -28,6 +28,7 @@ from django.views import View
 from django_countries import countries
 
 from . import caching, ical
+from .access import visible_levels
 from .feed_tokens import FeedTokenRevokeView, FeedTokenView
 from .filters import MeetingFilter, SessionFilter
 from .models import (
@@ -39,7 +40,6 @@ from .models import (
     OutcomeDocument,
     Series,
     Session,
-    visible_access_levels,
 )
 
 FILTER_PARAMS = ("series", "country", "mode", "status", "from", "to", "q")
@@ -142,7 +142,7 @@ def feed_querysets(*, viewer, private, options, session_scope=None, meeting_scop
     sessions_seen = (Session.objects.visible_to(viewer) if private else Session.objects.public()).filter(session_scope)
     sessions = _filtered(sessions_seen, session_filters, cleaned)
     listed = sessions_seen
-    if Access.RESTRICTED not in visible_access_levels(viewer if private else None):
+    if Access.RESTRICTED not in visible_levels(viewer if private else None):
         stubs = Session.objects.filter(
             session_scope, access=Access.RESTRICTED, show_as_closed=True, meeting__in=meetings_seen
         )
@@ -268,7 +268,7 @@ class FeedView(View):
             return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
         language = options.language or translation.get_language() or settings.LANGUAGE_CODE
         viewer = self.get_viewer()
-        levels = visible_access_levels(viewer if self.private else None)
+        levels = visible_levels(viewer if self.private else None)
         extra = self.get_state_extra()
         stamp, last_change, extra_values = caching.site_stamp(extra)
         if extra and not extra_values[0]:

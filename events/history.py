@@ -10,13 +10,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import access
+from .access import visible_levels
 from .models import (
     Meeting,
     Series,
     Session,
     Status,
     Venue,
-    visible_access_levels,
 )
 from .times import format_date_span, format_day, format_time
 from .timezones import offset_text
@@ -127,7 +127,7 @@ def meeting_history(*, meeting, user, limit=50):
     Only from the moment each item became visible to `user`: never a title, description, venue or
     date it held while above their level.
     """
-    levels = visible_access_levels(user)
+    levels = visible_levels(user)
     hidden = set() if access.sees_join_details(user) else set(access.JOIN_FIELDS)
     visible_session_ids = set(Session.objects.visible_to(user).filter(meeting=meeting).values_list("pk", flat=True))
     meeting_records = list(
@@ -235,7 +235,7 @@ def schedule_changes(*, user, since, limit=200):
 
     Only items `user` may see now (or, once removed, could see when they went) are listed.
     """
-    levels = visible_access_levels(user)
+    levels = visible_levels(user)
     since_at = dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC)
     recent = {
         "meeting": list(Meeting.history.filter(history_date__gte=since_at).values_list("id", flat=True).distinct()),

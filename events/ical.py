@@ -717,7 +717,7 @@ def render_feed(*, meta, ctx, sessions, meetings, levels, documents=None, rows=N
         closed-session stubs.
     meetings: rows with MEETING_FIELDS (or MEETING_KEY_FIELDS), for meetings
         without sessions in the feed.
-    levels: the access levels of the feed's viewer (`visible_access_levels`).
+    levels: the access levels of the feed's viewer (`visible_levels`).
     documents: a callable taking a set of meeting ids and returning rows with
         DOCUMENT_FIELDS; called once, only for the meetings of events not in the cache.
     rows: a callable taking (session ids, meeting ids) of the events not in the

@@ -1012,12 +1012,5 @@ class FeedToken(TimeStamped):
 # --- Logic that spans models ------------------------------------------------
 
 
-def visible_access_levels(user):
-    """Access levels `user` may see (the policy is events.access)."""
-    from . import access
-
-    return access.visible_levels(user)
-
-
 # Follows and alerts (issue 16) live in their own module; importing it here registers them.
 from .follows import Alert, AlertProfile, Change, Follow, WebhookDelivery  # noqa: E402, F401

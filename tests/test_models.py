@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from events.access import visible_levels
 from events.editions import replace_ordinal
 from events.models import (
     Access,
@@ -17,7 +18,6 @@ from events.models import (
     Session,
     Status,
     Venue,
-    visible_access_levels,
 )
 
 from .factories import (
@@ -364,10 +364,10 @@ def test_feed_token_stores_only_hash_and_finds_by_secret():
 # --- Visibility and querysets ------------------------------------------------------
 
 
-def test_visible_access_levels_by_user_kind():
-    assert visible_access_levels(None) == ["public"]
-    assert visible_access_levels(UserFactory()) == ["public"]
-    assert visible_access_levels(StaffFactory()) == ["public", "restricted", "confidential"]
+def test_visible_levels_by_user_kind():
+    assert visible_levels(None) == ["public"]
+    assert visible_levels(UserFactory()) == ["public"]
+    assert visible_levels(StaffFactory()) == ["public", "restricted", "confidential"]
 
 
 def test_meeting_queryset_visible_to_anonymous_hides_restricted_and_confidential():
