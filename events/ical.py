@@ -681,8 +681,11 @@ def render_chunked_feed(*, meta, ctx, levels, digests, feed, rows):
     return b"".join([head.encode(), *(chunk[0] for chunk in chunks), b"END:VCALENDAR" + CRLF.encode()])
 
 
-def _render_items(items, ctx, levels, documents):
-    """{(kind, id): text} for full rows, with their documents loaded in one call."""
+def _documents_of(items, levels, documents):
+    """({meeting id: documents}, {session id: documents}) of the (kind, row) items, in one call of `documents`.
+
+    A closed session's stub shows no documents, so its meeting's are not asked for on its account.
+    """
     docs_by_meeting, docs_by_session = {}, {}
     wanted = {row["meeting_id"] if kind == "s" else row["id"] for kind, row in items
               if kind == "m" or not is_closed_stub(row, levels)}  # fmt: skip
@@ -691,6 +694,12 @@ def _render_items(items, ctx, levels, documents):
             docs_by_session.setdefault(doc["session_id"], []).append(doc)
         else:
             docs_by_meeting.setdefault(doc["meeting_id"], []).append(doc)
+    return docs_by_meeting, docs_by_session
+
+
+def _render_items(items, ctx, levels, documents):
+    """{(kind, id): text} for full rows, with their documents loaded in one call."""
+    docs_by_meeting, docs_by_session = _documents_of(items, levels, documents)
     texts = {}
     with _writing(ctx.language):
         for kind, row in items:
@@ -738,14 +747,9 @@ def render_feed(*, meta, ctx, sessions, meetings, levels, documents=None, rows=N
             full = {("s", row["id"]): row for row in session_rows} | {("m", row["id"]): row for row in meeting_rows}
         else:
             full = {(kind, row["id"]): row for _key, kind, _variant, row in missing}
-        docs_by_meeting, docs_by_session = {}, {}
-        wanted = {row["meeting_id"] if kind == "s" else row["id"] for (kind, _id), row in full.items()
-                  if kind == "m" or not is_closed_stub(row, levels)}  # fmt: skip
-        for doc in documents(wanted) if documents and wanted else ():
-            if doc["session_id"]:
-                docs_by_session.setdefault(doc["session_id"], []).append(doc)
-            else:
-                docs_by_meeting.setdefault(doc["meeting_id"], []).append(doc)
+        docs_by_meeting, docs_by_session = _documents_of(
+            [(kind, row) for (kind, _id), row in full.items()], levels, documents
+        )
         fresh, texts = {}, {}
         with _writing(ctx.language):
             for key, kind, variant, key_row in missing:
