@@ -1,17 +1,24 @@
-"""Personal feed addresses: a signed-in user creates one (its secret shown once) or revokes one."""
+"""Personal feed addresses: the token model, and the pages where a signed-in user creates one
+(its secret shown once) or revokes one."""
+
+import hashlib
+import secrets
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import models
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from .models import (
-    FeedToken,
-)
+from .models import TEXT, TimeStamped
 
 
 class FeedTokenForm(forms.Form):
@@ -53,3 +60,57 @@ class FeedTokenRevokeView(LoginRequiredMixin, View):
         token.revoke()
         messages.success(request, gettext("The feed address “%(name)s” no longer works.") % {"name": token.name})
         return redirect("events:feed_tokens")
+
+
+class FeedTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+    def for_secret(self, secret):
+        return self.active().select_related("user").filter(token_hash=FeedToken.hash(secret)).first()
+
+
+class FeedToken(TimeStamped):
+    """A personal calendar feed secret. Only its hash is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100, default="Calendar", validators=TEXT)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False, help_text=_("To recognise the token."))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    objects = FeedTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("personal feed token")
+        verbose_name_plural = _("personal feed tokens")
+        constraints = [models.CheckConstraint(condition=Q(token_hash__length=64), name="feedtoken_hash_is_sha256")]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def get_absolute_url(self):
+        return reverse("admin:events_feedtoken_change", args=[self.pk])
+
+    @staticmethod
+    def hash(secret):
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, user, name="Calendar"):
+        """Create a token; the secret is returned once and never stored."""
+        secret = secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, token_hash=cls.hash(secret), prefix=secret[:8])
+        return token, secret
+
+    def revoke(self):
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at", "updated"])
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None
