@@ -8,7 +8,8 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from .changesets import ChangeSetRecord
-from .models import TEXT, LevelledQuerySet, Meeting, Person, Revisioned, Session
+from .models import TEXT, LevelledQuerySet, Meeting, Revisioned, Session
+from .reference import Person
 
 
 class DelegationQuerySet(LevelledQuerySet):

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from .models import TIMEZONE_SHAPE, Meeting, Series, validate_timezone
+from .models import TIMEZONE_SHAPE, Meeting, validate_timezone
+from .reference import Series
 
 MAX_QUERY_LENGTH = 500
 # Parameters of a list page that do not select meetings.
