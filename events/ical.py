@@ -25,7 +25,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
-from django.utils.translation import gettext
 
 from .models import Access, Mode, OutcomeDocument, SessionKind, Status
 from .text import printable
@@ -104,7 +103,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # gettext calls were a third of the time of rendering 20,000 events.
 @functools.lru_cache(maxsize=1024)
 def _translated(language, message):
-    return gettext(message)
+    return translation.gettext(message)
 
 
 # The language of the events being written, set once per feed (see `_writing`): asking Django
@@ -122,7 +121,8 @@ def _writing(language):
         _language.reset(token)
 
 
-def _(message):
+def gettext(message):
+    """Django's gettext in the language of the feed being written, looked up once per message."""
     return _translated(_language.get() or translation.get_language(), message)
 
 
@@ -361,7 +361,7 @@ def closed_session_event(row, ctx):
     lines = ["BEGIN:VEVENT" + CRLF, prop("UID", session_uid(row["id"], ctx.domain))]
     lines.append(prop("DTSTAMP", utc_stamp(max(row["updated"], row["meeting__updated"]))))
     lines.extend(_session_times(row, ctx))
-    lines.append(prop("SUMMARY", escape_text(_("Closed session"))))
+    lines.append(prop("SUMMARY", escape_text(gettext("Closed session"))))
     lines.append(prop("SEQUENCE", session_sequence(row)))
     lines.append(prop("STATUS", session_status(row)))
     lines.append("END:VEVENT" + CRLF)
@@ -404,29 +404,29 @@ def session_event(row, ctx, documents=()):
     status = session_status(row)
     series = localized(row, "meeting__series__name", language)
 
-    description = [_("Meeting: %(meeting)s") % {"meeting": meeting_title}]
-    description.append(_("Format: %(format)s") % {"format": label(Mode, row["mode"])})
+    description = [gettext("Meeting: %(meeting)s") % {"meeting": meeting_title}]
+    description.append(gettext("Format: %(format)s") % {"format": label(Mode, row["mode"])})
     if row["start"] is not None and row["end"] is None:
-        description.append(_("End time not announced."))
+        description.append(gettext("End time not announced."))
     if row["status"] not in (Status.SCHEDULED,):
-        description.append(_("Status: %(status)s") % {"status": label(Status, row["status"])})
+        description.append(gettext("Status: %(status)s") % {"status": label(Status, row["status"])})
     if row["description"]:
         description.extend(["", row["description"]])
     private_join = ctx.private and row["join_url"]
     if private_join:
-        description.extend(["", _("Join: %(url)s") % {"url": row["join_url"]}])
+        description.extend(["", gettext("Join: %(url)s") % {"url": row["join_url"]}])
         if row["join_passcode"]:
-            description.append(_("Passcode: %(code)s") % {"code": row["join_passcode"]})
+            description.append(gettext("Passcode: %(code)s") % {"code": row["join_passcode"]})
     doc_lines, attachments = _documents_text(documents, ctx)
     if doc_lines:
-        description.extend(["", _("Documents:"), *doc_lines])
+        description.extend(["", gettext("Documents:"), *doc_lines])
 
     venue_name, venue_city = row["venue__name"], row["venue__city"]
     if not venue_name:
         venue_name, venue_city = row["meeting__venue__name"], row["meeting__venue__city"]
     location = _location(row["room"], venue_name, venue_city if venue_city != venue_name else "")
     if not location and row["mode"] == Mode.VIRTUAL:
-        location = _("Online")
+        location = gettext("Online")
 
     lines = ["BEGIN:VEVENT" + CRLF, prop("UID", session_uid(row["id"], ctx.domain)), prop("DTSTAMP", stamp)]
     lines.extend(_session_times(row, ctx))
@@ -446,9 +446,9 @@ def session_event(row, ctx, documents=()):
         lines.append(prop("TRANSP", "TRANSPARENT"))
     lines.append(_color(row["meeting__series__color"]))
     if private_join:
-        conference_label = _("Join online")
+        conference_label = gettext("Join online")
         if row["join_passcode"]:
-            conference_label += " – " + _("Passcode: %(code)s") % {"code": row["join_passcode"]}
+            conference_label += " – " + gettext("Passcode: %(code)s") % {"code": row["join_passcode"]}
         lines.append(prop("CONFERENCE", row["join_url"], VALUE="URI", FEATURE="VIDEO", LABEL=_param(conference_label)))
     lines.extend(prop("ATTACH", link) for link in attachments)
     lines.append("END:VEVENT" + CRLF)
@@ -464,20 +464,20 @@ def meeting_events(row, ctx, documents=(), show_parent=True):
     title = localized(row, "title", language)
     stamp = utc_stamp(row["updated"])
     series = localized(row, "series__name", language)
-    mode_label = label(Mode, row["mode"]) if row["mode"] else _("Format not announced")
+    mode_label = label(Mode, row["mode"]) if row["mode"] else gettext("Format not announced")
 
-    description = [_("Format: %(format)s") % {"format": mode_label}]
+    description = [gettext("Format: %(format)s") % {"format": mode_label}]
     if row["status"] != Status.SCHEDULED:
-        description.append(_("Status: %(status)s") % {"status": label(Status, row["status"])})
+        description.append(gettext("Status: %(status)s") % {"status": label(Status, row["status"])})
     if row["theme"]:
-        description.append(_("Theme: %(theme)s") % {"theme": row["theme"]})
+        description.append(gettext("Theme: %(theme)s") % {"theme": row["theme"]})
     if row["description"]:
         description.extend(["", row["description"]])
     if row["official_url"]:
-        description.extend(["", _("Official site: %(url)s") % {"url": row["official_url"]}])
+        description.extend(["", gettext("Official site: %(url)s") % {"url": row["official_url"]}])
     doc_lines, attachments = _documents_text(documents, ctx)
     if doc_lines:
-        description.extend(["", _("Documents:"), *doc_lines])
+        description.extend(["", gettext("Documents:"), *doc_lines])
     venue_city = row["venue__city"] if row["venue__city"] != row["venue__name"] else ""
     location = _location(row["venue__name"], venue_city)
 
@@ -487,7 +487,7 @@ def meeting_events(row, ctx, documents=(), show_parent=True):
     shared.append(prop("DESCRIPTION", escape_text("\n".join(description))))
     shared.append(prop("URL", _meeting_url(ctx, row["slug"])))
     shared.append(
-        prop("CATEGORIES", _categories(series, _("Meeting"), label(Mode, row["mode"]) if row["mode"] else ""))
+        prop("CATEGORIES", _categories(series, gettext("Meeting"), label(Mode, row["mode"]) if row["mode"] else ""))
     )
     if row["parent_id"] and show_parent:
         shared.append(prop("RELATED-TO", meeting_uid(row["parent_id"], ctx.domain), RELTYPE="PARENT"))
@@ -506,7 +506,7 @@ def meeting_events(row, ctx, documents=(), show_parent=True):
     for number, (start, end, day) in enumerate(days, start=1):
         summary = title
         if day is not None:
-            summary += " " + _("(day %(number)s of %(total)s)") % {"number": number, "total": len(days)}
+            summary += " " + gettext("(day %(number)s of %(total)s)") % {"number": number, "total": len(days)}
         out.append(
             "BEGIN:VEVENT" + CRLF
             + prop("UID", meeting_uid(row["id"], ctx.domain, day))
