@@ -68,6 +68,7 @@ bench: install
 # LOAD_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ascn_load) is dropped and re-seeded;
 # LOAD_REDIS_URL (default redis://127.0.0.1:6379/1) is emptied.
 load: install
+	@command -v nginx >/dev/null || [ "$$(id -u)" != 0 ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light) >/tmp/ascn-apt-nginx.log 2>&1 || echo 'WARNING: nginx not installed; the nginx check is skipped'
 	$(PY) loadtest/run.py
 
 # Change alerts (issue 16): one change to a series with 1,000 and 10,000 followers, delivered into a
