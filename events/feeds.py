@@ -27,7 +27,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views import View
 from django_countries import countries
 
-from . import caching, ical
+from . import caching, ical, ical_assembly
 from .access import visible_levels
 from .feed_tokens import FeedTokenRevokeView, FeedTokenView
 from .filters import MeetingFilter, SessionFilter
@@ -339,7 +339,7 @@ class FeedView(View):
         )  # fmt: skip
         if not self.chunked:
             sessions, meetings = querysets()
-            return ical.render_feed(
+            return ical_assembly.render_feed(
                 meta=meta, ctx=ctx, sessions=list(sessions.values(*ical.SESSION_FIELDS)),
                 meetings=list(meetings.values(*ical.MEETING_FIELDS)), levels=levels,
                 documents=documents_loader(sessions, meetings), use_cache=False,
@@ -351,8 +351,9 @@ class FeedView(View):
             return list(sessions.values(*ical.SESSION_FIELDS)), list(meetings.values(*ical.MEETING_FIELDS)), documents
 
         feed = repr((self.request.path, options.etag_part(), self.token_key()))
-        return ical.render_chunked_feed(meta=meta, ctx=ctx, levels=levels, digests=month_digests(stamp), feed=feed,
-                                        rows=rows)  # fmt: skip
+        return ical_assembly.render_chunked_feed(
+            meta=meta, ctx=ctx, levels=levels, digests=month_digests(stamp), feed=feed, rows=rows
+        )
 
 
 def _month(field):

@@ -26,7 +26,7 @@ from django.contrib.auth.models import Permission
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from events import ical
+from events import ical, ical_assembly
 from events.models import Access, FeedToken, Mode, OutcomeDocument, Status
 
 from .factories import (
@@ -302,7 +302,7 @@ def fuzz_rows(texts):
 @given(texts=st.lists(st.tuples(text_value, text_value, description_value()), min_size=1, max_size=6))
 def test_fuzzed_text_round_trips_through_every_parser(parser, texts):
     rows = fuzz_rows(texts)
-    text = ical.render_feed(
+    text = ical_assembly.render_feed(
         meta=ical.CalendarMeta(name=texts[0][0], description=texts[0][2]),
         ctx=ical.FeedContext(domain="events.test", base_url="https://events.test"),
         sessions=rows,

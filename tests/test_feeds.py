@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date, parse_http_date
 
-from events import caching, feeds, ical
+from events import caching, feeds, ical, ical_assembly
 from events.models import Access, FeedToken, Meeting, Mode, OutcomeDocument, Session, Status
 
 from .factories import (
@@ -376,7 +376,7 @@ def test_feed_headers(client):
 def test_conditional_requests_answer_304_without_rendering(client, monkeypatch):
     SessionFactory()
     response = client.get("/feeds/all.ics")
-    monkeypatch.setattr(ical, "render_feed", lambda **kwargs: pytest.fail("rendered for a 304"))
+    monkeypatch.setattr(ical_assembly, "render_feed", lambda **kwargs: pytest.fail("rendered for a 304"))
     not_modified = client.get("/feeds/all.ics", headers={"If-None-Match": response["ETag"]})
     assert (not_modified.status_code, not_modified["ETag"]) == (304, response["ETag"])
     since = client.get("/feeds/all.ics", headers={"If-Modified-Since": response["Last-Modified"]})
@@ -524,7 +524,7 @@ def test_delegation_changes_change_the_delegation_feed_etag(client, change):
 
 def test_feed_of_unknown_series_or_meeting_is_404_without_rendering(client, monkeypatch):
     _validator_world()
-    monkeypatch.setattr(ical, "render_feed", lambda **kwargs: pytest.fail("rendered a missing feed"))
+    monkeypatch.setattr(ical_assembly, "render_feed", lambda **kwargs: pytest.fail("rendered a missing feed"))
     assert client.get("/feeds/series/nope.ics").status_code == 404
     assert client.get("/feeds/meetings/nope.ics").status_code == 404
 
@@ -540,12 +540,12 @@ def _sessions_in_months(months):
 
 def _record_month_reads(monkeypatch):
     read = []
-    real = ical.render_chunked_feed
+    real = ical_assembly.render_chunked_feed
 
     def recording(*, rows, **kwargs):
         return real(rows=lambda months: read.append(months) or rows(months), **kwargs)
 
-    monkeypatch.setattr(ical, "render_chunked_feed", recording)
+    monkeypatch.setattr(ical_assembly, "render_chunked_feed", recording)
     return read
 
 
@@ -613,7 +613,7 @@ def test_feed_from_month_chunks_has_the_bytes_of_the_builder_on_full_rows(client
     served = client.get("/feeds/all.ics")
     options = feeds.feed_options(served.wsgi_request.GET)
     sessions, meetings = feeds.feed_querysets(viewer=None, private=False, options=options)
-    built = ical.render_feed(
+    built = ical_assembly.render_feed(
         meta=feeds.AllFeed().get_meta(),
         ctx=ical.FeedContext(domain=DOMAIN, base_url="http://testserver"),
         sessions=list(sessions.values(*ical.SESSION_FIELDS)),
@@ -768,7 +768,7 @@ def test_meeting_queryset_helpers_unchanged_by_feeds():
 def test_unchanged_feed_is_served_again_without_rendering(client, monkeypatch):
     SessionFactory()
     first = client.get("/feeds/all.ics")
-    monkeypatch.setattr(ical, "render_feed", lambda **kwargs: pytest.fail("rendered an unchanged feed"))
+    monkeypatch.setattr(ical_assembly, "render_feed", lambda **kwargs: pytest.fail("rendered an unchanged feed"))
     again = client.get("/feeds/all.ics")
     assert (again.status_code, again.content, again["ETag"]) == (200, first.content, first["ETag"])
 

@@ -6,7 +6,7 @@ import zoneinfo
 import icalendar
 import pytest
 
-from events import ical
+from events import ical, ical_assembly
 
 UTC = dt.UTC
 SGT = zoneinfo.ZoneInfo("Asia/Singapore")
@@ -220,7 +220,7 @@ def test_render_feed_adds_one_vtimezone_per_tzid_used():
         session_row(id=4, venue__timezone="UTC"),
         session_row(id=5, start=None, end=None, venue__timezone="Asia/Tokyo"),
     ]
-    text = ical.render_feed(
+    text = ical_assembly.render_feed(
         meta=ical.CalendarMeta(name="x"), ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC, use_cache=False
     )
     calendar = icalendar.Calendar.from_ical(text)
@@ -237,12 +237,12 @@ def test_render_feed_renders_a_changed_event_only(monkeypatch):
     )
     meta = ical.CalendarMeta(name="x")
     rows = [session_row(id=n) for n in range(1, 6)]
-    first = ical.render_feed(meta=meta, ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC)
-    again = ical.render_feed(meta=meta, ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC)
+    first = ical_assembly.render_feed(meta=meta, ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC)
+    again = ical_assembly.render_feed(meta=meta, ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC)
     assert calls == [1, 2, 3, 4, 5]
     assert again == first
     rows[2] = session_row(id=3, revision=4, title="Renamed")
-    changed = ical.render_feed(meta=meta, ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC)
+    changed = ical_assembly.render_feed(meta=meta, ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC)
     assert calls == [1, 2, 3, 4, 5, 3]
     assert "Renamed" in changed
 
@@ -253,7 +253,7 @@ def test_render_feed_orders_events_by_start():
         session_row(id=2),
     ]
     meetings = [meeting_row(id=9, start_date=dt.date(2030, 2, 1), end_date=dt.date(2030, 2, 1))]
-    text = ical.render_feed(
+    text = ical_assembly.render_feed(
         meta=ical.CalendarMeta(name="x"), ctx=CTX, sessions=rows, meetings=meetings, levels=PUBLIC, use_cache=False
     )
     uids = [str(e["UID"]) for e in icalendar.Calendar.from_ical(text).events]

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
-from events import ical
+from events import ical, ical_assembly
 from events.feeds import documents_loader
 from events.models import Access, Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session, Venue
 from events.text import spreadsheet_cell
@@ -209,7 +209,7 @@ def export_ics():
     meetings = Meeting.objects.filter(~Exists(Session.objects.filter(meeting=OuterRef("pk"))))
     ctx = ical.FeedContext(domain=settings.SITE_DOMAIN, base_url=f"https://{settings.SITE_DOMAIN}", private=True)
     meta = ical.CalendarMeta(name=f"{settings.SITE_NAME} (full export)")
-    return ical.render_feed(
+    return ical_assembly.render_feed(
         meta=meta,
         ctx=ctx,
         sessions=list(sessions.values(*ical.SESSION_FIELDS)),
