@@ -25,6 +25,9 @@ class StaffFactory(UserFactory):
     could not meet a permission. Tests about the superuser use SuperuserFactory.
     """
 
+    class Meta:
+        skip_postgeneration_save = True  # the role is a many-to-many row; the user needs no second save
+
     is_staff = True
 
     @factory.post_generation
