@@ -65,6 +65,48 @@ def planner_api(user):
 
 
 @pytest.fixture
+def anon():
+    """The API as an anonymous client."""
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def staff_api(db):
+    """The API with a staff user's token (tests/test_api_views.py, tests/test_serializers.py)."""
+    from rest_framework.test import APIClient
+
+    staff = StaffFactory(username="api-staff")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(staff)}")
+    return client
+
+
+def virtual_session(meeting, **kwargs):
+    """A virtual session of `meeting` with a join link and passcode (which only some readers may see)."""
+    kwargs.setdefault("join_url", "https://meet.example.org/secret-room")
+    kwargs.setdefault("join_passcode", "424242")
+    return SessionFactory(meeting=meeting, mode=Mode.VIRTUAL, venue=None, **kwargs)
+
+
+def meeting_payload(series, venue, **overrides):
+    """The JSON body that creates a meeting through the API."""
+    data = {
+        "slug": "33rd-asean-summit",
+        "title": "33rd ASEAN Summit",
+        "series": series.slug,
+        "ordinal": 33,
+        "start_date": "2030-11-10",
+        "end_date": "2030-11-13",
+        "venue_id": venue.pk,
+        "mode": "in_person",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
 def summit(db):
     series = SeriesFactory(slug="asean-summit", name="ASEAN Summit")
     return MeetingFactory(slug="summit-2030", title="ASEAN Summit 2030", title_id="KTT ASEAN 2030", series=series)
@@ -81,6 +123,40 @@ def count_queries(client, url):
         response = client.get(url)
     assert response.status_code == 200, (url, response.content[:500])
     return len(queries)
+
+
+# --- Calendar feeds (tests/test_feeds.py, tests/test_ical_assembly.py) ------------------------
+
+
+def calendar_of(response):
+    """The feed in `response`, parsed by icalendar, which found no error in it."""
+    import icalendar
+
+    assert response.status_code == 200, response.content
+    calendar = icalendar.Calendar.from_ical(response.content.decode())
+    assert [c.errors for c in calendar.walk() if c.errors] == []
+    return calendar
+
+
+def uids(response):
+    """The UIDs of the feed's events, sorted."""
+    return sorted(str(event["UID"]) for event in calendar_of(response).events)
+
+
+def suid(session):
+    """The UID of `session`'s event in a feed."""
+    from django.conf import settings
+
+    return f"session-{session.pk}@{settings.SITE_DOMAIN}"
+
+
+def sessions_in_months(months):
+    """A meeting and a session in each of `months` of 2030."""
+    sessions = []
+    for month in months:
+        day = dt.date(2030, month, 10)
+        sessions.append(SessionFactory(meeting=MeetingFactory(start_date=day, end_date=day), starts_on=day))
+    return sessions
 
 
 @pytest.fixture
@@ -220,6 +296,35 @@ def webhook_receiver(settings):
     yield state
     server.shutdown()
     server.server_close()
+
+
+# --- Change alerts (tests/test_alerts.py and the modules of follows, emails and webhooks) -----------
+
+
+@pytest.fixture
+def planner(user):
+    """The follower: a signed-in user without a role (planner@example.org)."""
+    return user
+
+
+def follow(user, **target):
+    """`user` follows `target` (meeting=, series=, country=, query=; cadence=, email=, webhook_url=)."""
+    from events.models import Follow
+
+    return Follow.objects.create(user=user, **target)
+
+
+def save_changes(obj, **changes):
+    """Set these fields of `obj` and save it (a change that followers may be told about)."""
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    obj.save()
+    return obj
+
+
+def text_of(message):
+    """The plain-text part of an email as received."""
+    return message.get_body(("plain",)).get_content()
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(db):
+def summit_and_retreat(db):
+    """A series with a public summit (a session, a delegation member) and a restricted retreat."""
     series = SeriesFactory(slug="s")
     meeting = MeetingFactory(series=series, slug="m", title="Public summit")
     session = SessionFactory(meeting=meeting, venue=meeting.venue, title="Open plenary")
@@ -50,21 +51,21 @@ WRITES = {
 
 
 @pytest.mark.parametrize("write", WRITES)
-def test_change_stamp_moves_with_every_write_in_the_writers_transaction(world, write):
+def test_change_stamp_moves_with_every_write_in_the_writers_transaction(summit_and_retreat, write):
     before = change_stamp(connection)
     with transaction.atomic():
-        WRITES[write](world)
+        WRITES[write](summit_and_retreat)
         inside = change_stamp(connection)
     assert inside[:2] != before[:2]
     assert change_stamp(connection) == inside
 
 
-def test_change_stamp_moves_back_when_the_write_rolls_back(world):
+def test_change_stamp_moves_back_when_the_write_rolls_back(summit_and_retreat):
     before = change_stamp(connection)
 
     def write_then_fail():
         with transaction.atomic():
-            Session.objects.filter(pk=world["session"].pk).update(title="Never committed")
+            Session.objects.filter(pk=summit_and_retreat["session"].pk).update(title="Never committed")
             raise RuntimeError
 
     with pytest.raises(RuntimeError):
@@ -72,7 +73,7 @@ def test_change_stamp_moves_back_when_the_write_rolls_back(world):
     assert change_stamp(connection) == before
 
 
-def test_validator_is_one_query_of_the_stamp_row(world):
+def test_validator_is_one_query_of_the_stamp_row(summit_and_retreat):
     with CaptureQueriesContext(connection) as queries:
         stamp, changed, extra = caching.site_stamp()
     assert [query["sql"] for query in queries] == ["SELECT counter, salt, changed FROM events_changestamp WHERE id = 1"]
@@ -83,7 +84,7 @@ def test_validator_is_one_query_of_the_stamp_row(world):
 
 
 @pytest.mark.parametrize(("coding", "decompress"), [("gzip", gzip.decompress), ("br", brotli.decompress)])
-def test_feed_is_sent_compressed_under_the_same_etag(client, world, coding, decompress):
+def test_feed_is_sent_compressed_under_the_same_etag(client, summit_and_retreat, coding, decompress):
     raw = client.get("/feeds/all.ics")
     packed = client.get("/feeds/all.ics", headers={"Accept-Encoding": f"{coding}, identity;q=0.5"})
     assert packed["Content-Encoding"] == coding
@@ -95,7 +96,7 @@ def test_feed_is_sent_compressed_under_the_same_etag(client, world, coding, deco
     assert "Content-Encoding" not in raw
 
 
-def test_brotli_is_preferred_and_q_zero_refuses_a_coding(client, world):
+def test_brotli_is_preferred_and_q_zero_refuses_a_coding(client, summit_and_retreat):
     both = client.get("/feeds/all.ics", headers={"Accept-Encoding": "gzip, deflate, br"})
     no_br = client.get("/feeds/all.ics", headers={"Accept-Encoding": "br;q=0, gzip"})
     neither = client.get("/feeds/all.ics", headers={"Accept-Encoding": "br;q=0, gzip;q=0"})
@@ -103,7 +104,7 @@ def test_brotli_is_preferred_and_q_zero_refuses_a_coding(client, world):
     assert codings == ("br", "gzip", None)
 
 
-def test_feed_is_compressed_once_per_state_and_never_for_a_304(client, world, monkeypatch):
+def test_feed_is_compressed_once_per_state_and_never_for_a_304(client, summit_and_retreat, monkeypatch):
     calls = []
     real = caching.compress
     monkeypatch.setattr(caching, "compress", lambda raw, coding: calls.append(coding) or real(raw, coding))
@@ -114,12 +115,12 @@ def test_feed_is_compressed_once_per_state_and_never_for_a_304(client, world, mo
     assert (calls, second.content) == (["gzip"], first.content)
     assert (not_modified.status_code, not_modified.content) == (304, b"")
     assert "Accept-Encoding" in not_modified["Vary"]
-    Session.objects.filter(pk=world["session"].pk).update(title="Edited")
+    Session.objects.filter(pk=summit_and_retreat["session"].pk).update(title="Edited")
     client.get("/feeds/all.ics", headers=headers)
     assert calls == ["gzip", "gzip"]
 
 
-def test_feed_etag_is_byte_stable(client, world):
+def test_feed_etag_is_byte_stable(client, summit_and_retreat):
     first, second = client.get("/feeds/all.ics"), client.get("/feeds/all.ics")
     assert (first["ETag"], first.content) == (second["ETag"], second.content)
 
@@ -130,7 +131,7 @@ CACHED_URLS = ["/", "/meetings/", "/meetings/m/", "/series/", "/series/s/", "/ca
 
 
 @pytest.mark.parametrize("url", CACHED_URLS)
-def test_anonymous_page_is_served_from_the_cache_with_one_query(client, world, url):
+def test_anonymous_page_is_served_from_the_cache_with_one_query(client, summit_and_retreat, url):
     first = client.get(url)
     with CaptureQueriesContext(connection) as queries:
         second = client.get(url)
@@ -140,11 +141,11 @@ def test_anonymous_page_is_served_from_the_cache_with_one_query(client, world, u
 
 
 @pytest.mark.parametrize("url", CACHED_URLS)
-def test_anonymous_page_answers_304_to_its_etag_and_200_after_a_change(client, world, url):
+def test_anonymous_page_answers_304_to_its_etag_and_200_after_a_change(client, summit_and_retreat, url):
     etag = client.get(url)["ETag"]
     not_modified = client.get(url, headers={"If-None-Match": etag})
     assert (not_modified.status_code, not_modified["ETag"], not_modified.content) == (304, etag, b"")
-    Meeting.objects.filter(pk=world["meeting"].pk).update(title="Renamed summit")
+    Meeting.objects.filter(pk=summit_and_retreat["meeting"].pk).update(title="Renamed summit")
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed["ETag"] != etag
@@ -152,14 +153,14 @@ def test_anonymous_page_answers_304_to_its_etag_and_200_after_a_change(client, w
         assert b"Renamed summit" in changed.content
 
 
-def test_cached_page_is_compressed_once(client, world):
+def test_cached_page_is_compressed_once(client, summit_and_retreat):
     raw = client.get("/meetings/")
     packed = client.get("/meetings/", headers={"Accept-Encoding": "gzip"})
     assert (packed["Content-Encoding"], gzip.decompress(packed.content)) == ("gzip", raw.content)
     assert "Accept-Encoding" in packed["Vary"]
 
 
-def test_staff_never_gets_the_anonymous_copy_and_anonymous_never_gets_the_staff_copy(client, world):
+def test_staff_never_gets_the_anonymous_copy_and_anonymous_never_gets_the_staff_copy(client, summit_and_retreat):
     anonymous = client.get("/meetings/")
     assert b"Restricted retreat" not in anonymous.content
     client.force_login(StaffFactory(role="Viewer"))
@@ -172,21 +173,21 @@ def test_staff_never_gets_the_anonymous_copy_and_anonymous_never_gets_the_staff_
     assert b"Restricted retreat" not in again.content
 
 
-def test_staff_first_does_not_fill_the_anonymous_cache(client, world):
+def test_staff_first_does_not_fill_the_anonymous_cache(client, summit_and_retreat):
     client.force_login(StaffFactory(role="Viewer"))
     assert b"Restricted retreat" in client.get("/meetings/").content
     client.logout()
     assert b"Restricted retreat" not in client.get("/meetings/").content
 
 
-def test_api_token_requests_bypass_the_shared_cache(client, world):
+def test_api_token_requests_bypass_the_shared_cache(client, summit_and_retreat):
     anonymous = client.get("/api/v1/meetings/")
     token_request = client.get("/api/v1/meetings/", headers={"Authorization": "Token nonsense"})
     assert anonymous.status_code == 200
     assert (token_request.status_code, "ETag" in token_request) == (401, False)
 
 
-def test_pages_in_each_language_and_time_zone_are_kept_apart(client, world):
+def test_pages_in_each_language_and_time_zone_are_kept_apart(client, summit_and_retreat):
     english = client.get("/meetings/m/")
     indonesian = client.get("/meetings/m/", headers={"Accept-Language": "id"})
     jakarta = client.get("/meetings/m/?tz=Asia/Jakarta")
@@ -195,7 +196,7 @@ def test_pages_in_each_language_and_time_zone_are_kept_apart(client, world):
     assert indonesian["Content-Language"] == "id"
 
 
-def test_bad_filter_answers_are_not_cached(client, world):
+def test_bad_filter_answers_are_not_cached(client, summit_and_retreat):
     first = client.get("/meetings/?from=2031-01-01&to=2030-01-01")
     with CaptureQueriesContext(connection) as queries:
         second = client.get("/meetings/?from=2031-01-01&to=2030-01-01")
@@ -205,12 +206,12 @@ def test_bad_filter_answers_are_not_cached(client, world):
 
 
 @pytest.mark.parametrize("url", ["/meetings/", "/api/v1/sessions/", "/series/s/"])
-def test_cached_list_queries_are_flat_from_1_to_20_meetings(client, world, url):
+def test_cached_list_queries_are_flat_from_1_to_20_meetings(client, summit_and_retreat, url):
     client.get(url)
     with CaptureQueriesContext(connection) as one:
         client.get(url)
     for _n in range(19):
-        meeting = MeetingFactory(series=world["series"])
+        meeting = MeetingFactory(series=summit_and_retreat["series"])
         SessionFactory(meeting=meeting, venue=meeting.venue)
     client.get(url)
     with CaptureQueriesContext(connection) as twenty:
@@ -219,7 +220,7 @@ def test_cached_list_queries_are_flat_from_1_to_20_meetings(client, world, url):
     assert len(one) == len(twenty) == 1
 
 
-def test_language_switch_needs_no_csrf_token_so_pages_can_be_shared(client, world):
+def test_language_switch_needs_no_csrf_token_so_pages_can_be_shared(client, summit_and_retreat):
     page = client.get("/meetings/")
     assert b"csrfmiddlewaretoken" not in page.content
     csrf_client = type(client)(enforce_csrf_checks=True)
@@ -227,14 +228,14 @@ def test_language_switch_needs_no_csrf_token_so_pages_can_be_shared(client, worl
     assert (response.status_code, response["Location"]) == (302, "/meetings/")
 
 
-def test_stamp_is_read_on_every_request_by_default(client, world):
+def test_stamp_is_read_on_every_request_by_default(client, summit_and_retreat):
     etag = client.get("/feeds/all.ics")["ETag"]
     with CaptureQueriesContext(connection) as queries:
         client.get("/feeds/all.ics", headers={"If-None-Match": etag})
     assert len(queries) == 1
 
 
-def test_production_reuses_a_stamp_read_for_its_max_age(client, world, settings, monkeypatch):
+def test_production_reuses_a_stamp_read_for_its_max_age(client, summit_and_retreat, settings, monkeypatch):
     settings.CHANGE_STAMP_MAX_AGE = 0.25
     now = [1000.0]
     monkeypatch.setattr(caching.time, "monotonic", lambda: now[0])
@@ -242,8 +243,8 @@ def test_production_reuses_a_stamp_read_for_its_max_age(client, world, settings,
     with CaptureQueriesContext(connection) as queries:
         again = client.get("/feeds/series/s.ics", headers={"If-None-Match": etag})
     assert (again.status_code, len(queries)) == (304, 0)
-    world["session"].title = "Edited"
-    world["session"].save()
+    summit_and_retreat["session"].title = "Edited"
+    summit_and_retreat["session"].save()
     now[0] += 0.3
     changed = client.get("/feeds/series/s.ics", headers={"If-None-Match": etag})
     assert changed.status_code == 200

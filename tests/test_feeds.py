@@ -1,23 +1,21 @@
-"""Calendar feed views: scope, filters, visibility, HTTP caching, query counts and the token page."""
+"""Calendar feed views (events/feeds.py): scope, content, filters, visibility, HTTP caching and query counts."""
 
 import datetime as dt
-import zoneinfo
 
-import icalendar
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.db import connection
-from django.shortcuts import resolve_url
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date, parse_http_date
 
-from events import caching, feeds, ical, ical_assembly
+from events import caching, feeds, ical_assembly
 from events.models import Access, FeedToken, Meeting, Mode, OutcomeDocument, Session, Status
 
+from .conftest import calendar_of, sessions_in_months, suid, uids
 from .factories import (
     DelegationFactory,
     DelegationMemberFactory,
@@ -36,23 +34,8 @@ DAY = dt.date(2030, 3, 1)
 DOMAIN = settings.SITE_DOMAIN
 
 
-def calendar_of(response):
-    assert response.status_code == 200, response.content
-    calendar = icalendar.Calendar.from_ical(response.content.decode())
-    assert [c.errors for c in calendar.walk() if c.errors] == []
-    return calendar
-
-
-def uids(response):
-    return sorted(str(event["UID"]) for event in calendar_of(response).events)
-
-
 def event_by_uid(response, uid):
     return next(event for event in calendar_of(response).events if str(event["UID"]) == uid)
-
-
-def suid(session):
-    return f"session-{session.pk}@{DOMAIN}"
 
 
 def muid(meeting):
@@ -165,11 +148,10 @@ def test_published_document_is_attached_and_listed(client):
 def test_calendar_properties_are_rfc7986(client):
     SeriesFactory(slug="ascn", name="ASEAN Smart Cities, Network", color="teal")
     text = client.get("/feeds/series/ascn.ics").content.decode()
-    assert "NAME:ASCN Events: ASEAN Smart Cities\\, Network\r\n" in text
-    assert "X-WR-CALNAME:ASCN Events: ASEAN Smart Cities\\, Network\r\n" in text
-    assert "REFRESH-INTERVAL;VALUE=DURATION:PT6H\r\n" in text
-    assert "X-PUBLISHED-TTL:PT6H\r\n" in text
-    assert "COLOR:teal\r\n" in text
+    properties = ["NAME:ASCN Events: ASEAN Smart Cities\\, Network",
+                  "X-WR-CALNAME:ASCN Events: ASEAN Smart Cities\\, Network",
+                  "REFRESH-INTERVAL;VALUE=DURATION:PT6H", "X-PUBLISHED-TTL:PT6H", "COLOR:teal"]  # fmt: skip
+    assert [line for line in properties if f"{line}\r\n" not in text] == []
 
 
 def test_per_day_splits_multi_day_meetings(client):
@@ -529,57 +511,6 @@ def test_feed_of_unknown_series_or_meeting_is_404_without_rendering(client, monk
     assert client.get("/feeds/meetings/nope.ics").status_code == 404
 
 
-def _sessions_in_months(months):
-    """A meeting and a session in each of `months` of 2030."""
-    sessions = []
-    for month in months:
-        day = dt.date(2030, month, 10)
-        sessions.append(SessionFactory(meeting=MeetingFactory(start_date=day, end_date=day), starts_on=day))
-    return sessions
-
-
-def _record_month_reads(monkeypatch):
-    read = []
-    real = ical_assembly.render_chunked_feed
-
-    def recording(*, rows, **kwargs):
-        return real(rows=lambda months: read.append(months) or rows(months), **kwargs)
-
-    monkeypatch.setattr(ical_assembly, "render_chunked_feed", recording)
-    return read
-
-
-def test_edit_reads_full_rows_of_the_edited_month_only(client, monkeypatch):
-    sessions = _sessions_in_months([1, 3, 5, 7])
-    MeetingFactory(start_date=dt.date(2030, 9, 1), end_date=dt.date(2030, 9, 1))
-    client.get("/feeds/all.ics")
-    read = _record_month_reads(monkeypatch)
-    sessions[1].title = "Edited"
-    sessions[1].save()
-    assert "Edited" in client.get("/feeds/all.ics").content.decode()
-    assert read == [["2030-03"]]
-
-
-def test_cold_feed_reads_all_rows_once(client, monkeypatch):
-    read = _record_month_reads(monkeypatch)
-    sessions = _sessions_in_months([1, 2, 3, 4])
-    text = client.get("/feeds/all.ics").content.decode()
-    assert [text.count(suid(session)) for session in sessions] == [1, 1, 1, 1]
-    assert read == [None]
-
-
-def test_one_edit_renders_the_events_of_its_month_only(client, monkeypatch):
-    sessions = _sessions_in_months([1, 2, 2, 4, 6])
-    client.get("/feeds/all.ics")
-    rendered = []
-    real = ical.session_event
-    monkeypatch.setattr(ical, "session_event", lambda row, *a: rendered.append(row["id"]) or real(row, *a))
-    sessions[2].title = "Edited"
-    sessions[2].save()
-    assert "Edited" in client.get("/feeds/all.ics").content.decode()
-    assert sorted(rendered) == [sessions[1].pk, sessions[2].pk]
-
-
 @pytest.mark.parametrize(
     "change",
     [
@@ -594,36 +525,12 @@ def test_one_edit_renders_the_events_of_its_month_only(client, monkeypatch):
     ids=["deleted", "moved to another month", "closed", "inserted beside"],
 )
 def test_month_digest_follows_deletes_moves_and_access(client, change):
-    sessions = _sessions_in_months([1, 3])
+    sessions = sessions_in_months([1, 3])
     client.get("/feeds/all.ics")
     change(sessions[1])
     cached = client.get("/feeds/all.ics").content.decode()
     cache.clear()
     assert cached == client.get("/feeds/all.ics").content.decode()
-
-
-def test_feed_from_month_chunks_has_the_bytes_of_the_builder_on_full_rows(client):
-    meeting = MeetingFactory(start_date=DAY, end_date=DAY + dt.timedelta(days=2))
-    for day, hour, minute in [(2, 9, 0), (0, 14, 30), (0, 9, 0), (1, 22, 0), (0, 9, 30)]:
-        start, end = timed(DAY + dt.timedelta(days=day), hour, minute, zone="Asia/Tokyo")
-        SessionFactory(meeting=meeting, starts_on=start.astimezone(zoneinfo.ZoneInfo("Asia/Tokyo")).date(),
-                       ends_on=start.date(), start=start, end=end)  # fmt: skip
-    SessionFactory(meeting=meeting, starts_on=DAY + dt.timedelta(days=1))  # date-only
-    MeetingFactory(start_date=DAY + dt.timedelta(days=1), end_date=DAY + dt.timedelta(days=1))  # sessionless
-    served = client.get("/feeds/all.ics")
-    options = feeds.feed_options(served.wsgi_request.GET)
-    sessions, meetings = feeds.feed_querysets(viewer=None, private=False, options=options)
-    built = ical_assembly.render_feed(
-        meta=feeds.AllFeed().get_meta(),
-        ctx=ical.FeedContext(domain=DOMAIN, base_url="http://testserver"),
-        sessions=list(sessions.values(*ical.SESSION_FIELDS)),
-        meetings=list(meetings.values(*ical.MEETING_FIELDS)),
-        levels=[Access.PUBLIC],
-        documents=feeds.documents_loader(sessions, meetings),
-        use_cache=False,
-    )
-    assert served.content.decode() == built
-    assert len(uids(served)) == 7
 
 
 def _feed_queries(client, url):
@@ -676,86 +583,6 @@ def test_documents_for_many_meetings_are_loaded_in_one_query(client, monkeypatch
         DocumentFactory(meeting=meeting, title=f"Doc of {meeting.slug}", status="published", url="https://d.example/a")
     text = client.get("/feeds/all.ics").content.decode()
     assert all(f"Doc of {meeting.slug}" in text for meeting in meetings)
-
-
-def test_large_feed_renders_from_cache_quickly(client):
-    import time
-
-    meeting = MeetingFactory(start_date=dt.date(2030, 1, 1), end_date=dt.date(2030, 12, 31))
-    zone = zoneinfo.ZoneInfo("Asia/Singapore")
-    rows = []
-    for n in range(2000):
-        start = dt.datetime(2030, 1, 1, 8, tzinfo=zone) + dt.timedelta(days=n % 365, hours=n % 9)
-        rows.append(Session(
-            meeting=meeting, title=f"Session {n}", venue=meeting.venue, starts_on=start.date(), ends_on=start.date(),
-            start=start, end=start + dt.timedelta(hours=1),
-        ))  # fmt: skip
-    Session.objects.bulk_create(rows)
-    cold_started = time.perf_counter()
-    first = client.get("/feeds/all.ics")
-    cold = time.perf_counter() - cold_started
-    warm_started = time.perf_counter()
-    second = client.get("/feeds/all.ics?x=1")
-    warm = time.perf_counter() - warm_started
-    assert second.content == first.content
-    assert first.content.decode().count("BEGIN:VEVENT") == 2000
-    assert cold < 10
-    assert warm < 2
-
-
-# --- Personal feed tokens page ------------------------------------------------------------
-
-
-def test_token_page_needs_login(client):
-    response = client.get("/feeds/tokens/")
-    assert response.status_code == 302
-    assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
-
-
-def test_user_creates_a_token_and_sees_its_address_once(client, user):
-    client.force_login(user)
-    response = client.post("/feeds/tokens/", {"name": "Work phone"})
-    assert response.status_code == 201
-    token = FeedToken.objects.get(user=user)
-    url = response.context["new_feed_url"]
-    assert url.startswith("http://testserver/feeds/private/")
-    secret = url.removeprefix("http://testserver/feeds/private/").removesuffix(".ics")
-    assert FeedToken.objects.for_secret(secret) == token
-    assert token.name == "Work phone"
-    assert response["Cache-Control"] == "no-store"
-    assert secret not in client.get("/feeds/tokens/").content.decode()
-    assert client.get(url).status_code == 200
-
-
-def test_token_with_blank_name_is_refused(client, user):
-    client.force_login(user)
-    response = client.post("/feeds/tokens/", {"name": ""})
-    assert response.status_code == 400
-    assert response.context["form"].errors == {"name": ["This field is required."]}
-    assert FeedToken.objects.count() == 0
-
-
-def test_user_revokes_own_token_but_not_anothers(client, user):
-    mine, secret = FeedToken.issue(user=user)
-    theirs, _ = FeedToken.issue(user=UserFactory())
-    client.force_login(user)
-    assert client.post(f"/feeds/tokens/{theirs.pk}/revoke/").status_code == 404
-    response = client.post(f"/feeds/tokens/{mine.pk}/revoke/")
-    assert response.status_code == 302
-    mine.refresh_from_db()
-    theirs.refresh_from_db()
-    assert (mine.is_active, theirs.is_active) == (False, True)
-    assert client.get(f"/feeds/private/{secret}.ics").status_code == 404
-    assert client.get(f"/feeds/tokens/{mine.pk}/revoke/").status_code == 405
-
-
-def test_token_page_lists_only_own_tokens(client, user):
-    FeedToken.issue(user=user, name="Laptop")
-    FeedToken.issue(user=UserFactory(), name="Someone else")
-    client.force_login(user)
-    page = client.get("/feeds/tokens/").content.decode()
-    assert "Laptop" in page
-    assert "Someone else" not in page
 
 
 def test_meeting_queryset_helpers_unchanged_by_feeds():

@@ -1,4 +1,4 @@
-"""Every feed is read without a single error by three independent parsers.
+"""Every feed (events/feeds.py) is read without a single error by three independent parsers.
 
 1. icalendar (the library we build VTIMEZONEs with): no `errors` on any component;
 2. Mozilla's ical.js (Thunderbird), run with node: tests/interop/parse_icaljs.js;

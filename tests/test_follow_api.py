@@ -1,4 +1,4 @@
-"""Follows (issue 16): the API, the follow button and the page that manages them."""
+"""The follows API (events/follow_api.py): a signed-in user's own follows at /api/v1/follows/."""
 
 import pytest
 from rest_framework.test import APIClient
@@ -82,25 +82,18 @@ def test_follow_api_list_is_flat(planner_api, user, django_assert_num_queries):
             "webhook_url",
             "A webhook endpoint must be an https:// URL.",
         ),
-        (
-            {"meeting": "summit-2030", "webhook_url": "https://127.0.0.1/hook"},
-            "webhook_url",
-            "The webhook host “127.0.0.1” is a private, loopback or link-local address.",
-        ),
-        (
-            {"meeting": "summit-2030", "webhook_url": "https://169.254.169.254/latest"},
-            "webhook_url",
-            "The webhook host “169.254.169.254” is a private, loopback or link-local address.",
-        ),
-        (
-            {"meeting": "summit-2030", "webhook_url": "https://10.1.2.3/hook"},
-            "webhook_url",
-            "The webhook host “10.1.2.3” is a private, loopback or link-local address.",
-        ),
-        (
-            {"meeting": "summit-2030", "webhook_url": "https://[::1]/hook"},
-            "webhook_url",
-            "The webhook host “::1” is a private, loopback or link-local address.",
+        *(
+            (
+                {"meeting": "summit-2030", "webhook_url": url},
+                "webhook_url",
+                f"The webhook host “{host}” is a private, loopback or link-local address.",
+            )
+            for url, host in [
+                ("https://127.0.0.1/hook", "127.0.0.1"),
+                ("https://169.254.169.254/latest", "169.254.169.254"),
+                ("https://10.1.2.3/hook", "10.1.2.3"),
+                ("https://[::1]/hook", "::1"),
+            ]
         ),
     ],
 )

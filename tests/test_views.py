@@ -1,4 +1,4 @@
-"""The planner pages: what they show, to whom, in which zone, and at what query cost."""
+"""The planner pages (events/views.py): what they show, to whom, in which zone, and at what query cost."""
 
 import datetime as dt
 import json
@@ -247,15 +247,6 @@ def test_meeting_list_htmx_request_gets_the_facets_and_results_only(client):
     assert "HX-Request" in response["Vary"]
 
 
-def test_meeting_list_offers_subscription_matching_the_filters(client):
-    SeriesFactory(slug="summit")
-    body = client.get("/meetings/?series=summit&mode=hybrid&tz=Asia/Tokyo&page=1").content.decode()
-    webcal = re.search(r'id="subscribe-webcal" href="([^"]+)"|href="([^"]+)" id="subscribe-webcal"', body)
-    https = re.search(r'href="([^"]+)" id="subscribe-https"', body)
-    assert webcal.group(2) == "webcal://testserver/feeds/all.ics?series=summit&amp;mode=hybrid"
-    assert https.group(1) == "http://testserver/feeds/all.ics?series=summit&amp;mode=hybrid"
-
-
 def test_document_register_filters_by_kind(client):
     DocumentFactory(title="Vision Paper", kind="vision")
     DocumentFactory(title="Some Declaration", kind="declaration")
@@ -327,19 +318,6 @@ def test_meeting_page_shows_documents_and_delegations(client):
 # --- Time zones -------------------------------------------------------------------
 
 
-def test_timed_session_shows_venue_and_viewer_time_side_by_side(client):
-    meeting = MeetingFactory()
-    start, end = timed(meeting.start_date, 9, hours=2)  # 09:00–11:00 in Singapore
-    SessionFactory(meeting=meeting, start=start, end=end)
-    body = client.get(meeting.get_absolute_url()).content.decode()
-    assert "09:00–11:00" in body
-    assert "your time" not in body
-    body = client.get(meeting.get_absolute_url() + "?tz=Europe/Brussels").content.decode()
-    assert "09:00–11:00" in body
-    assert "02:00–04:00" in body
-    assert "your time (Europe/Brussels)" in body
-
-
 def test_viewer_time_zone_is_remembered_in_the_session(client):
     meeting = MeetingFactory()
     start, end = timed(meeting.start_date, 9)
@@ -350,14 +328,6 @@ def test_viewer_time_zone_is_remembered_in_the_session(client):
     assert '<option value="Asia/Tokyo" selected>' in body
     client.get("/?tz=")
     assert "10:00–11:00" not in client.get(meeting.get_absolute_url()).content.decode()
-
-
-def test_viewer_time_on_another_day_shows_that_day(client):
-    meeting = MeetingFactory()
-    start, end = timed(meeting.start_date, 8)  # 08:00 Fri 1 March in Singapore = 19:00 Thu 28 Feb in New York
-    SessionFactory(meeting=meeting, start=start, end=end)
-    body = client.get(meeting.get_absolute_url() + "?tz=America/New_York").content.decode()
-    assert "Thu 28 Feb 19:00–20:00" in body
 
 
 def test_date_only_sessions_and_meeting_dates_never_shift_a_day(client):
