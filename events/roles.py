@@ -12,7 +12,8 @@ CONTENT = [
     "person", "venue", "series", "chairmanship", "networkcity",
 ]  # fmt: skip
 HISTORY = ["historicalmeeting", "historicalsession", "historicaloutcomedocument", "historicaldelegation",
-           "historicalperson", "historicalvenue", "historicalseries"]  # fmt: skip
+           "historicalperson", "historicalvenue", "historicalseries",
+           "historicalchairmanship", "historicaldelegationmember", "historicalnetworkcity"]  # fmt: skip
 
 VIEWER = [f"view_{m}" for m in CONTENT] + ["view_restricted"]
 DATA_ENTRY = VIEWER + [f"{a}_{m}" for a in ("add", "change") for m in CONTENT]
@@ -26,6 +27,13 @@ ROLES = {"Viewer": VIEWER, "Data entry": DATA_ENTRY, "Editor": EDITOR}
 ADMINISTRATOR_APPS = ["events", "auth", "knox", "axes", "admin"]
 
 
+def _model_exists_yet(codename, apps):
+    """Migration 0002 makes the roles before later migrations add models; those grant their own (0013)."""
+    model = codename.partition("_")[2]
+    later_model = model in {m._meta.model_name for m in global_apps.get_app_config("events").get_models()}
+    return not later_model or model in {m._meta.model_name for m in apps.get_app_config("events").get_models()}
+
+
 def create_missing_roles(*, using="default", apps=global_apps):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
@@ -33,6 +41,7 @@ def create_missing_roles(*, using="default", apps=global_apps):
     for name, codenames in ROLES.items():
         if name in existing:
             continue
+        codenames = [c for c in codenames if _model_exists_yet(c, apps)]
         permissions = Permission.objects.using(using).filter(content_type__app_label="events", codename__in=codenames)
         missing = set(codenames) - set(permissions.values_list("codename", flat=True))
         if missing:
