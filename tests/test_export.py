@@ -164,3 +164,54 @@ def test_export_query_count_does_not_grow_with_meetings(file_format):
         export(file_format)
 
     assert len(one) == len(many)
+
+
+@pytest.fixture
+def levels_to_export():
+    """A public summit whose restricted meeting hangs under a confidential parent, and a confidential meeting."""
+    summit = MeetingFactory(slug="open-summit", title="Open summit", start_date=dt.date(2030, 3, 1))
+    SessionFactory(
+        meeting=summit, title="Closed retreat", access=Access.RESTRICTED, starts_on=dt.date(2030, 3, 1),
+        join_url="https://meet.example.org/retreat", join_passcode="4242",
+    )  # fmt: skip
+    SessionFactory(meeting=summit, title="Private dinner", access=Access.CONFIDENTIAL, starts_on=dt.date(2030, 3, 1))
+    secret = MeetingFactory(slug="secret-talks", title="Secret talks", access=Access.CONFIDENTIAL)
+    MeetingFactory(slug="side-meeting", title="Side meeting", access=Access.RESTRICTED, parent=secret)
+    return summit
+
+
+def test_export_as_viewer_holds_only_the_levels_a_viewer_sees(levels_to_export, viewer_user):
+    data = json.loads(export("json", user="viewer"))
+    meetings = {meeting["slug"]: meeting for meeting in data["meetings"]}
+    assert sorted(meetings) == ["open-summit", "side-meeting"]
+    assert [s["title"] for s in meetings["open-summit"]["sessions"]] == ["Closed retreat"]
+    assert meetings["open-summit"]["sessions"][0]["join_url"] == "https://meet.example.org/retreat"
+    assert meetings["side-meeting"]["parent"] is None  # the confidential parent is not named
+
+
+def test_export_as_editor_holds_every_level(levels_to_export, editor_user):
+    data = json.loads(export("json", user="editor"))
+    assert sorted(m["slug"] for m in data["meetings"]) == ["open-summit", "secret-talks", "side-meeting"]
+    assert {m["slug"]: m["parent"] for m in data["meetings"]}["side-meeting"] == "secret-talks"
+
+
+def test_export_as_viewer_csv_and_ics_leave_out_what_a_viewer_may_not_see(levels_to_export, viewer_user):
+    rows = list(csv.DictReader(io.StringIO(export("csv", user="viewer"))))
+    assert sorted({row["session_title"] for row in rows}) == ["", "Closed retreat"]
+    calendar = icalendar.Calendar.from_ical(export("ics", user="viewer"))
+    summaries = sorted(str(event["SUMMARY"]) for event in calendar.walk("VEVENT"))
+    assert not any("Private dinner" in s or "Secret talks" in s for s in summaries)
+    assert any("Closed retreat" in s for s in summaries)
+    assert any("Side meeting" in s for s in summaries)
+
+
+def test_export_as_user_without_a_role_is_refused_and_writes_no_file(levels_to_export, user, tmp_path):
+    target = tmp_path / "backup.json"
+    with pytest.raises(CommandError, match="may not export meetings"):
+        export("json", user=user.username, output=str(target))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_as_unknown_user_is_refused(levels_to_export):
+    with pytest.raises(CommandError, match="No active user “nobody”"):
+        export("json", user="nobody")

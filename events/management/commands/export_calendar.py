@@ -1,7 +1,10 @@
-"""python manage.py export_calendar --format json|csv|ics [--output FILE]
+"""python manage.py export_calendar --format json|csv|ics [--output FILE] [--user USERNAME]
 
-A full export for backups and hand-over: every meeting and session whatever
-its access level, join details included. Handle the output as confidential.
+Without --user, a full export for backups and hand-over by the operator: every
+meeting and session whatever its access level, join details included. Handle
+the output as confidential. With --user, the export that user may make through
+the admin: only the levels the access policy lets them see, and refused unless
+their role may export (events.access.can_export).
 
 - json: series, venues, and meetings with their sessions, documents and delegations.
 - csv: one row per session with its meeting's columns; a meeting without sessions gets one row.
@@ -15,11 +18,12 @@ import os
 import tempfile
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
-from events import ical, ical_assembly
+from events import access, ical, ical_assembly
 from events.feeds import documents_loader
 from events.models import Access, Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session, Venue
 from events.text import spreadsheet_cell
@@ -44,7 +48,7 @@ def _venue(venue):
     return str(venue) if venue is not None else ""
 
 
-def session_dict(session):
+def session_dict(session, *, join_details=True):
     return {
         "id": session.pk,
         "uid": session.external_uid or ical.session_uid(session.pk, settings.SITE_DOMAIN),
@@ -61,8 +65,8 @@ def session_dict(session):
         "venue": _venue(session.venue),
         "room": session.room,
         "mode": session.mode,
-        "join_url": session.join_url,
-        "join_passcode": session.join_passcode,
+        "join_url": session.join_url if join_details else "",
+        "join_passcode": session.join_passcode if join_details else "",
         "status": session.status,
         "access": session.access,
         "show_as_closed": session.show_as_closed,
@@ -71,7 +75,10 @@ def session_dict(session):
     }
 
 
-def meeting_dict(meeting):
+def meeting_dict(meeting, *, user=None):
+    # A parent the reader may not see is not named (the same rule as the API and the admin).
+    parent_shown = meeting.parent_id and (user is None or access.can_view(user, meeting.parent))
+    join_details = user is None or access.sees_join_details(user)
     return {
         "id": meeting.pk,
         "uid": meeting.external_uid or ical.meeting_uid(meeting.pk, settings.SITE_DOMAIN),
@@ -80,7 +87,7 @@ def meeting_dict(meeting):
         "title_id": meeting.title_id,
         "series": meeting.series.slug,
         "ordinal": meeting.ordinal,
-        "parent": meeting.parent.slug if meeting.parent_id else None,
+        "parent": meeting.parent.slug if parent_shown else None,
         "start_date": _iso(meeting.start_date),
         "end_date": _iso(meeting.end_date),
         "timezone": meeting.timezone,
@@ -98,7 +105,7 @@ def meeting_dict(meeting):
         "source_checked": _iso(meeting.source_checked),
         "source_note": meeting.source_note,
         "revision": meeting.revision,
-        "sessions": [session_dict(session) for session in meeting.sessions.all()],
+        "sessions": [session_dict(session, join_details=join_details) for session in meeting.sessions.all()],
         "documents": [
             {
                 "title": doc.title,
@@ -133,14 +140,20 @@ def meeting_dict(meeting):
     }
 
 
-def meetings_for_export():
+def seen_by(queryset, user):
+    """Everything for the operator (no user); for a user, what the access policy lets them see."""
+    return queryset if user is None else access.visible(queryset, user)
+
+
+def meetings_for_export(*, user=None):
     sessions = Session.objects.select_related("venue", "meeting").order_by("starts_on", "start", "title", "pk")
     members = DelegationMember.objects.select_related("person").prefetch_related("sessions")
-    return (
+    documents = OutcomeDocument.objects.order_by("kind", "title", "pk")
+    return seen_by(
         Meeting.objects.select_related("series", "venue", "parent")
         .prefetch_related(
-            Prefetch("sessions", queryset=sessions),
-            Prefetch("documents", queryset=OutcomeDocument.objects.order_by("kind", "title", "pk")),
+            Prefetch("sessions", queryset=seen_by(sessions, user)),
+            Prefetch("documents", queryset=seen_by(documents, user)),
             Prefetch(
                 "delegations",
                 queryset=Delegation.objects.order_by("country", "pk").prefetch_related(
@@ -148,11 +161,12 @@ def meetings_for_export():
                 ),
             ),
         )
-        .order_by("start_date", "end_date", "title", "pk")
+        .order_by("start_date", "end_date", "title", "pk"),
+        user,
     )
 
 
-def export_json():
+def export_json(*, user=None):
     data = {
         "format": "ascn-events",
         "version": FORMAT_VERSION,
@@ -167,7 +181,7 @@ def export_json():
             {"name": v.name, "city": v.city, "country": v.country.code, "timezone": v.timezone, "address": v.address}
             for v in Venue.objects.order_by("country", "city", "name", "pk")
         ],
-        "meetings": [meeting_dict(meeting) for meeting in meetings_for_export()],
+        "meetings": [meeting_dict(meeting, user=user) for meeting in meetings_for_export(user=user)],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
@@ -177,11 +191,12 @@ def _safe(row):
     return {key: spreadsheet_cell(value) for key, value in row.items()}
 
 
-def export_csv():
+def export_csv(*, user=None):
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_MEETING_COLUMNS + CSV_SESSION_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    for meeting in meetings_for_export():
+    join_details = user is None or access.sees_join_details(user)
+    for meeting in meetings_for_export(user=user):
         meeting_row = {
             "meeting_slug": meeting.slug,
             "meeting_title": meeting.title,
@@ -197,24 +212,26 @@ def export_csv():
         if not sessions:
             writer.writerow(_safe(meeting_row))
         for session in sessions:
-            data = session_dict(session)
+            data = session_dict(session, join_details=join_details)
             row = {**meeting_row, "session_id": session.pk, "session_title": session.title}
             row.update({key: data[key] or "" for key in CSV_SESSION_COLUMNS if key in data})
             writer.writerow(_safe(row))
     return out.getvalue()
 
 
-def export_ics():
-    sessions = Session.objects.all()
-    meetings = Meeting.objects.filter(~Exists(Session.objects.filter(meeting=OuterRef("pk"))))
-    ctx = ical.FeedContext(domain=settings.SITE_DOMAIN, base_url=f"https://{settings.SITE_DOMAIN}", private=True)
+def export_ics(*, user=None):
+    sessions = seen_by(Session.objects.all(), user)
+    meetings = seen_by(Meeting.objects.filter(~Exists(Session.objects.filter(meeting=OuterRef("pk")))), user)
+    levels = [Access.PUBLIC, Access.RESTRICTED, Access.CONFIDENTIAL] if user is None else access.visible_levels(user)
+    private = user is None or access.sees_join_details(user)
+    ctx = ical.FeedContext(domain=settings.SITE_DOMAIN, base_url=f"https://{settings.SITE_DOMAIN}", private=private)
     meta = ical.CalendarMeta(name=f"{settings.SITE_NAME} (full export)")
     return ical_assembly.render_feed(
         meta=meta,
         ctx=ctx,
         sessions=list(sessions.values(*ical.SESSION_FIELDS)),
         meetings=list(meetings.values(*ical.MEETING_FIELDS)),
-        levels=[Access.PUBLIC, Access.RESTRICTED, Access.CONFIDENTIAL],
+        levels=levels,
         documents=documents_loader(sessions, meetings),
         use_cache=False,
     )
@@ -224,14 +241,28 @@ EXPORTERS = {"json": export_json, "csv": export_csv, "ics": export_ics}
 
 
 class Command(BaseCommand):
-    help = "Export every meeting and session (all access levels, join details included) as JSON, CSV or iCalendar."
+    help = (
+        "Export every meeting and session (all access levels, join details included) as JSON, CSV or iCalendar; "
+        "with --user, only what that user may see and export."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--format", choices=sorted(EXPORTERS), required=True, help="Output format.")
         parser.add_argument("--output", metavar="FILE", help="Write to FILE instead of standard output.")
+        parser.add_argument(
+            "--user",
+            help="Export as this user: only the levels their role may see, refused if it may not export.",
+        )
 
-    def handle(self, *args, output=None, **options):
-        text = EXPORTERS[options["format"]]()
+    def handle(self, *args, output=None, user=None, **options):
+        exporter = None
+        if user is not None:
+            exporter = get_user_model().objects.filter(username=user, is_active=True).first()
+            if exporter is None:
+                raise CommandError(f"No active user “{user}”.")
+            if not access.can_export(exporter, Meeting):
+                raise CommandError(f"User “{user}” may not export meetings: their role has no export right.")
+        text = EXPORTERS[options["format"]](user=exporter)
         if not output:
             self.stdout.write(text, ending="")
             return
