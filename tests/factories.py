@@ -130,3 +130,21 @@ def timed(day, hour, minute=0, zone="Asia/Singapore", hours=1):
 
     start = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zoneinfo.ZoneInfo(zone))
     return start, start + dt.timedelta(hours=hours)
+
+
+def bilingual_summit(*, slug, plenary_day):
+    """The 32nd ASEAN Summit named in English and Indonesian, 25–28 April 2030, in person, with a
+    two-hour plenary from 09:00 Singapore time on `plenary_day` (the pages' and browser's summit)."""
+    series = SeriesFactory(name="ASEAN Summit", name_id="KTT ASEAN", slug="asean-summit")
+    summit = MeetingFactory(
+        series=series,
+        title="32nd ASEAN Summit",
+        title_id="KTT ASEAN ke-32",
+        slug=slug,
+        start_date=dt.date(2030, 4, 25),
+        end_date=dt.date(2030, 4, 28),
+        mode=models.Mode.IN_PERSON,
+    )
+    start, end = timed(plenary_day, 9, hours=2)
+    SessionFactory(meeting=summit, title="Plenary Session", title_id="Sesi Pleno", start=start, end=end)
+    return summit

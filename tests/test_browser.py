@@ -15,15 +15,13 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from events.models import Mode
-
 from .factories import (
     DelegationFactory,
     DelegationMemberFactory,
     MeetingFactory,
     SeriesFactory,
     SessionFactory,
-    timed,
+    bilingual_summit,
 )
 
 # Playwright's sync API keeps an event loop running in the test thread; the factories'
@@ -63,16 +61,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def planner_data(transactional_db):
-    summit_series = SeriesFactory(name="ASEAN Summit", name_id="KTT ASEAN", slug="asean-summit")
-    summit = MeetingFactory(
-        series=summit_series,
-        title="32nd ASEAN Summit",
-        title_id="KTT ASEAN ke-32",
-        slug="summit-2030",
-        start_date=dt.date(2030, 4, 25),
-        end_date=dt.date(2030, 4, 28),
-        mode=Mode.IN_PERSON,
-    )
+    summit = bilingual_summit(slug="summit-2030", plenary_day=dt.date(2030, 4, 27))
     som = MeetingFactory(
         title="Senior Officials' Meeting",
         title_id="Pertemuan Pejabat Senior",
@@ -80,8 +69,7 @@ def planner_data(transactional_db):
         start_date=dt.date(2030, 4, 26),
         end_date=dt.date(2030, 4, 26),
     )
-    start, end = timed(dt.date(2030, 4, 27), 9, hours=2)
-    plenary = SessionFactory(meeting=summit, title="Plenary Session", title_id="Sesi Pleno", start=start, end=end)
+    plenary = summit.sessions.get()
     SessionFactory(meeting=summit, title="Retreat Session", title_id="Sesi Retreat", starts_on=dt.date(2030, 4, 28))
     MeetingFactory(title="Smart Cities Annual Meeting", start_date=dt.date(2030, 8, 30), end_date=dt.date(2030, 8, 30))
     member = DelegationMemberFactory(delegation=DelegationFactory(meeting=summit, country="ID"))

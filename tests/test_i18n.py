@@ -11,9 +11,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation.template import templatize
 
-from events.models import Mode
-
-from .factories import MeetingFactory, SeriesFactory, SessionFactory, timed
+from .factories import bilingual_summit
 
 ROOT = Path(settings.BASE_DIR)
 PO = ROOT / "locale/id/LC_MESSAGES/django.po"
@@ -110,23 +108,11 @@ def test_every_ui_string_is_in_the_catalogue():
 
 
 @pytest.fixture
-def summit(db):
-    series = SeriesFactory(name="ASEAN Summit", name_id="KTT ASEAN", slug="asean-summit")
-    meeting = MeetingFactory(
-        series=series,
-        title="32nd ASEAN Summit",
-        title_id="KTT ASEAN ke-32",
-        slug="summit",
-        start_date=dt.date(2030, 4, 25),
-        end_date=dt.date(2030, 4, 28),
-        mode=Mode.IN_PERSON,
-    )
-    start, end = timed(dt.date(2030, 4, 26), 9, hours=2)
-    SessionFactory(meeting=meeting, title="Plenary Session", title_id="Sesi Pleno", start=start, end=end)
-    return meeting
+def summit_in_two_languages(db):
+    return bilingual_summit(slug="summit", plenary_day=dt.date(2030, 4, 26))
 
 
-def test_indonesian_page_shows_indonesian_titles_labels_and_dates(client, summit):
+def test_indonesian_page_shows_indonesian_titles_labels_and_dates(client, summit_in_two_languages):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
     body = client.get("/meetings/summit/").content.decode()
     assert '<html lang="id">' in body
@@ -141,7 +127,7 @@ def test_indonesian_page_shows_indonesian_titles_labels_and_dates(client, summit
     assert "32nd ASEAN Summit" not in body.split("</head>")[1]
 
 
-def test_english_page_shows_english_titles_and_dates(client, summit):
+def test_english_page_shows_english_titles_and_dates(client, summit_in_two_languages):
     body = client.get("/meetings/summit/").content.decode()
     assert "<h1>32nd ASEAN Summit</h1>" in body
     assert "April 25, 2030 – April 28, 2030" in body
@@ -150,7 +136,7 @@ def test_english_page_shows_english_titles_and_dates(client, summit):
     assert '<span class="badge mode mode-in_person">In person</span>' in body
 
 
-def test_filter_form_labels_and_choices_in_indonesian(client, summit):
+def test_filter_form_labels_and_choices_in_indonesian(client, summit_in_two_languages):
     body = client.get("/meetings/", headers={"Accept-Language": "id"}).content.decode()
     assert "<legend>Seri</legend>" in body
     assert '<span class="facet-label">KTT ASEAN</span> <span class="count">(1)</span>' in body
@@ -160,13 +146,13 @@ def test_filter_form_labels_and_choices_in_indonesian(client, summit):
     assert "Langganan di aplikasi kalender Anda" in body
 
 
-def test_bad_filter_message_in_indonesian(client, summit):
+def test_bad_filter_message_in_indonesian(client, summit_in_two_languages):
     response = client.get("/meetings/?from=2030-05-01&to=2030-01-01", headers={"Accept-Language": "id"})
     assert response.status_code == 400
     assert "Akhir rentang tanggal lebih awal dari awalnya." in response.content.decode()
 
 
-def test_language_switch_remembers_indonesian(client, summit):
+def test_language_switch_remembers_indonesian(client, summit_in_two_languages):
     response = client.post("/i18n/setlang/", {"language": "id", "next": "/meetings/summit/"})
     assert response.status_code == 302
     assert response["Location"] == "/meetings/summit/"
@@ -175,7 +161,7 @@ def test_language_switch_remembers_indonesian(client, summit):
     assert "<h1>32nd ASEAN Summit</h1>" in client.get("/meetings/summit/").content.decode()
 
 
-def test_calendar_month_name_and_weekdays_in_indonesian(client, summit):
+def test_calendar_month_name_and_weekdays_in_indonesian(client, summit_in_two_languages):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
     body = client.get("/calendar/2030/4/").content.decode()
     assert "<h1>April 2030</h1>" in body
