@@ -6,7 +6,7 @@ import zoneinfo
 
 import pytest
 from django.core.cache import cache
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from events.models import Access, Meeting, Mode, OutcomeDocument
 
@@ -110,6 +110,14 @@ def meeting_payload(series, venue, **overrides):
 def summit(db):
     series = SeriesFactory(slug="asean-summit", name="ASEAN Summit")
     return MeetingFactory(slug="summit-2030", title="ASEAN Summit 2030", title_id="KTT ASEAN 2030", series=series)
+
+
+@pytest.fixture
+def calendar_meeting(db):
+    """A meeting with one session, for the fault tests (Redis down, a database error mid-import)."""
+    meeting = MeetingFactory(title="Cache-free Summit", slug="cache-free-summit")
+    SessionFactory(meeting=meeting, title="Opening")
+    return meeting
 
 
 def count_queries(client, url):
@@ -528,6 +536,23 @@ def admin_meeting_post(meeting, revision=None, **changes):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     data.update(changes)
     return data
+
+
+def admin_meeting_change(meeting, **changes):
+    """Staff member alice saves `meeting`'s admin change form with `changes` over its current revision."""
+    client = signed_in(StaffFactory(username="alice"))
+    url = reverse("admin:events_meeting_change", args=[meeting.pk])
+    return client.post(url, admin_meeting_post(meeting, meeting.revision, **changes))
+
+
+# A title with a BEL (U+0007) at position 7, and the header of a meeting spreadsheet for the admin's import.
+BELL = "Summit\x07Plenary"
+MEETING_IMPORT_HEADER = "slug,title,series,start_date,end_date,venue,mode,status\n"
+
+
+@pytest.fixture
+def summit_series(db):
+    return SeriesFactory(slug="summit")
 
 
 def dataset(text):

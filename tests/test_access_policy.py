@@ -1,17 +1,20 @@
-"""The access policy (events.access) as the README states it, and its per-object rules."""
+"""The access policy (events/access.py) as the README states it, its per-object rules, and a clerk who may
+not publish."""
 
 import re
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
 
 from events import access
-from events.models import Access
+from events.models import Access, Meeting
 
-from .conftest import readme_policy_table
-from .factories import DocumentFactory, MeetingFactory, SessionFactory
+from .conftest import readme_policy_table, role_user, signed_in
+from .factories import DocumentFactory, MeetingFactory, SeriesFactory, SessionFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
+
 
 def code_policy_table(role_users):
     return ["action", *role_users], access.policy_rows(role_users)
@@ -62,3 +65,44 @@ def test_policy_level_choices_per_role(role_users):
 def test_join_details_go_to_signed_in_users_only(user, viewer_user):
     answers = [access.sees_join_details(who) for who in (None, AnonymousUser(), user, viewer_user)]
     assert answers == [False, False, True, True]
+
+
+def new_meeting_post(level):
+    series, venue = SeriesFactory(), VenueFactory()
+    data = {
+        "title": "Special Meeting",
+        "slug": "special-meeting",
+        "series": series.pk,
+        "start_date": "2030-05-01",
+        "end_date": "2030-05-02",
+        "venue": venue.pk,
+        "mode": "in_person",
+        "status": "scheduled",
+        "access": level,
+    }
+    for prefix in ("sessions", "documents", "delegations"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    return data
+
+
+def test_data_entry_cannot_publish_a_meeting():
+    client = signed_in(role_user("Data entry", "clerk"))
+    response = client.post(reverse("admin:events_meeting_add"), new_meeting_post(Access.PUBLIC))
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    # The access choices offered are the policy's: a clerk creates restricted items only.
+    assert [value for value, _label in form.fields["access"].choices] == [Access.RESTRICTED]
+    assert form.errors["access"] == ["Select a valid choice. public is not one of the available choices."]
+    assert Meeting.objects.count() == 0
+
+
+def test_data_entry_may_save_a_restricted_meeting_and_an_editor_may_publish():
+    clerk = signed_in(role_user("Data entry", "clerk"))
+    response = clerk.post(reverse("admin:events_meeting_add"), new_meeting_post(Access.RESTRICTED))
+    assert response.status_code == 302
+    assert Meeting.objects.get().access == Access.RESTRICTED
+
+    editor = signed_in(role_user("Editor", "editor"))
+    response = editor.post(reverse("admin:events_meeting_add"), {**new_meeting_post(Access.PUBLIC), "slug": "other"})
+    assert response.status_code == 302
+    assert Meeting.objects.get(slug="other").access == Access.PUBLIC
