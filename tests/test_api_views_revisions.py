@@ -13,44 +13,33 @@ from .factories import DocumentFactory, MeetingFactory, SeriesFactory, SessionFa
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff_api_client(db):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(StaffFactory(username='api'))}")
-    return client
-
-
 @pytest.mark.parametrize("kind", ["documents", "series"])
-def test_api_update_without_a_revision_is_428_and_changes_nothing(staff_api_client, kind):
+def test_api_update_without_a_revision_is_428_and_changes_nothing(staff_api, kind):
     obj = DocumentFactory() if kind == "documents" else SeriesFactory()
     before = snapshot()
     key = obj.pk if kind == "documents" else obj.slug
-    response = staff_api_client.patch(f"/api/v1/{kind}/{key}/", {"title": "x", "name": "x"}, format="json")
+    response = staff_api.patch(f"/api/v1/{kind}/{key}/", {"title": "x", "name": "x"}, format="json")
     assert response.status_code == 428
     assert response.json()["detail"].startswith("Say which revision you are changing")
     assert snapshot() == before
 
 
-def test_api_document_stale_if_match_is_412_and_stale_body_revision_is_409(staff_api_client):
+def test_api_document_stale_if_match_is_412_and_stale_body_revision_is_409(staff_api):
     document = DocumentFactory(title="Draft")
     document.title = "Colleague's title"
     document.save()
     before = snapshot()
 
-    stale_header = staff_api_client.patch(
+    stale_header = staff_api.patch(
         f"/api/v1/documents/{document.pk}/", {"title": "Mine"}, format="json", HTTP_IF_MATCH='"1"'
     )
-    stale_body = staff_api_client.patch(
-        f"/api/v1/documents/{document.pk}/", {"title": "Mine", "revision": 1}, format="json"
-    )
+    stale_body = staff_api.patch(f"/api/v1/documents/{document.pk}/", {"title": "Mine", "revision": 1}, format="json")
 
     assert stale_header.status_code == 412
     assert stale_body.status_code == 409
     assert stale_body.json()["changed_fields"] == ["title (English)"]
     assert snapshot() == before
-    fresh = staff_api_client.patch(
-        f"/api/v1/documents/{document.pk}/", {"title": "Mine"}, format="json", HTTP_IF_MATCH='"2"'
-    )
+    fresh = staff_api.patch(f"/api/v1/documents/{document.pk}/", {"title": "Mine"}, format="json", HTTP_IF_MATCH='"2"')
     assert (fresh.status_code, fresh["ETag"], fresh.json()["title"]) == (200, '"3"', "Mine")
 
 
