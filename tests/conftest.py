@@ -672,3 +672,41 @@ def session_at(venue, hour, hours=1, day=dt.date(2030, 3, 1), **kwargs):
     meeting = MeetingFactory(venue=venue, timezone=venue.timezone, start_date=day, end_date=day + dt.timedelta(1))
     start, end = timed(day, hour, zone=venue.timezone, hours=hours)
     return SessionFactory(meeting=meeting, venue=venue, start=start, end=end, **kwargs)
+
+
+# --- Rows as the iCalendar builder reads them (no database) ------------------------------
+
+ROW_STAMP = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+
+
+def session_row(**overrides):
+    """A row of a session as the feeds read it (`ical.SESSION_FIELDS`), for the pure builder tests."""
+    row = {
+        "id": 7, "revision": 3, "updated": ROW_STAMP, "title": "Plenary", "title_id": "Sesi Pleno",
+        "kind": "plenary", "starts_on": dt.date(2030, 3, 1), "ends_on": dt.date(2030, 3, 1),
+        "start": dt.datetime(2030, 3, 1, 9, tzinfo=SINGAPORE), "end": dt.datetime(2030, 3, 1, 10, 30, tzinfo=SINGAPORE),
+        "room": "Hall 1", "mode": "hybrid", "join_url": "https://meet.example/j/42", "join_passcode": "9911",
+        "status": "scheduled", "access": "public", "description": "Opening remarks.", "meeting_id": 5,
+        "venue__name": "Shangri-La", "venue__city": "Singapore", "venue__timezone": "Asia/Singapore",
+        "meeting__revision": 2, "meeting__updated": ROW_STAMP - dt.timedelta(days=1), "meeting__title": "32nd Summit",
+        "meeting__title_id": "KTT ke-32", "meeting__slug": "summit-32", "meeting__timezone": "Asia/Singapore",
+        "meeting__status": "scheduled", "meeting__venue__name": "", "meeting__venue__city": "",
+        "meeting__series__name": "ASEAN Summit", "meeting__series__name_id": "KTT ASEAN",
+        "meeting__series__abbreviation": "AS", "meeting__series__color": "steelblue",
+        "meeting__series__updated": ROW_STAMP,
+    }  # fmt: skip
+    row.update(overrides)
+    return row
+
+
+def ical_meeting_row(**overrides):
+    """A row of a meeting without sessions as the feeds read it (`ical.MEETING_FIELDS`)."""
+    row = {
+        "id": 5, "revision": 4, "updated": ROW_STAMP, "title": "Smart Cities, Annual; Meeting", "title_id": "",
+        "slug": "ascn-2030", "start_date": dt.date(2030, 5, 1), "end_date": dt.date(2030, 5, 3), "mode": "",
+        "status": "tentative", "access": "public", "theme": "Resilience", "description": "", "official_url": "",
+        "parent_id": None, "venue__name": "", "venue__city": "", "series__name": "ASCN", "series__name_id": "",
+        "series__abbreviation": "ASCN", "series__color": "teal", "series__updated": ROW_STAMP,
+    }  # fmt: skip
+    row.update(overrides)
+    return row

@@ -1,4 +1,4 @@
-"""The pure iCalendar builder (events.ical): rows in, RFC 5545 text out, no database."""
+"""The pure iCalendar builder (events.ical): rows in, one event or a calendar header out, no database."""
 
 import datetime as dt
 import zoneinfo
@@ -6,44 +6,14 @@ import zoneinfo
 import icalendar
 import pytest
 
-from events import ical, ical_assembly
+from events import ical
+
+from .conftest import ical_meeting_row, session_row
 
 UTC = dt.UTC
 SGT = zoneinfo.ZoneInfo("Asia/Singapore")
-STAMP = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 CTX = ical.FeedContext(domain="events.test", base_url="https://events.test")
 PUBLIC = ["public"]
-
-
-def session_row(**overrides):
-    row = {
-        "id": 7, "revision": 3, "updated": STAMP, "title": "Plenary", "title_id": "Sesi Pleno",
-        "kind": "plenary", "starts_on": dt.date(2030, 3, 1), "ends_on": dt.date(2030, 3, 1),
-        "start": dt.datetime(2030, 3, 1, 9, tzinfo=SGT), "end": dt.datetime(2030, 3, 1, 10, 30, tzinfo=SGT),
-        "room": "Hall 1", "mode": "hybrid", "join_url": "https://meet.example/j/42", "join_passcode": "9911",
-        "status": "scheduled", "access": "public", "description": "Opening remarks.", "meeting_id": 5,
-        "venue__name": "Shangri-La", "venue__city": "Singapore", "venue__timezone": "Asia/Singapore",
-        "meeting__revision": 2, "meeting__updated": STAMP - dt.timedelta(days=1), "meeting__title": "32nd Summit",
-        "meeting__title_id": "KTT ke-32", "meeting__slug": "summit-32", "meeting__timezone": "Asia/Singapore",
-        "meeting__status": "scheduled", "meeting__venue__name": "", "meeting__venue__city": "",
-        "meeting__series__name": "ASEAN Summit", "meeting__series__name_id": "KTT ASEAN",
-        "meeting__series__abbreviation": "AS", "meeting__series__color": "steelblue",
-        "meeting__series__updated": STAMP,
-    }  # fmt: skip
-    row.update(overrides)
-    return row
-
-
-def ical_meeting_row(**overrides):
-    row = {
-        "id": 5, "revision": 4, "updated": STAMP, "title": "Smart Cities, Annual; Meeting", "title_id": "",
-        "slug": "ascn-2030", "start_date": dt.date(2030, 5, 1), "end_date": dt.date(2030, 5, 3), "mode": "",
-        "status": "tentative", "access": "public", "theme": "Resilience", "description": "", "official_url": "",
-        "parent_id": None, "venue__name": "", "venue__city": "", "series__name": "ASCN", "series__name_id": "",
-        "series__abbreviation": "ASCN", "series__color": "teal", "series__updated": STAMP,
-    }  # fmt: skip
-    row.update(overrides)
-    return row
 
 
 def parse_event(text):
@@ -203,51 +173,3 @@ def test_calendar_header_escapes_names_and_sets_rfc7986_properties():
     calendar = icalendar.Calendar.from_ical(text)
     assert calendar.errors == []
     assert str(calendar["DESCRIPTION"]) == "Line one\nline two"
-
-
-def test_render_feed_adds_one_vtimezone_per_tzid_used():
-    rows = [
-        session_row(id=1),
-        session_row(id=2),
-        session_row(id=3, venue__timezone="Europe/Brussels"),
-        session_row(id=4, venue__timezone="UTC"),
-        session_row(id=5, start=None, end=None, venue__timezone="Asia/Tokyo"),
-    ]
-    text = ical_assembly.render_feed(
-        meta=ical.CalendarMeta(name="x"), ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC, use_cache=False
-    )
-    calendar = icalendar.Calendar.from_ical(text)
-    assert [tz.tz_name for tz in calendar.timezones] == ["Asia/Singapore", "Europe/Brussels"]
-    assert calendar.get_missing_tzids() == set()
-    assert all(component.errors == [] for component in calendar.walk())
-
-
-def test_render_feed_renders_a_changed_event_only(monkeypatch):
-    calls = []
-    real = ical.session_event
-    monkeypatch.setattr(
-        ical, "session_event", lambda row, ctx, docs=(): calls.append(row["id"]) or real(row, ctx, docs)
-    )
-    meta = ical.CalendarMeta(name="x")
-    rows = [session_row(id=n) for n in range(1, 6)]
-    first = ical_assembly.render_feed(meta=meta, ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC)
-    again = ical_assembly.render_feed(meta=meta, ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC)
-    assert calls == [1, 2, 3, 4, 5]
-    assert again == first
-    rows[2] = session_row(id=3, revision=4, title="Renamed")
-    changed = ical_assembly.render_feed(meta=meta, ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC)
-    assert calls == [1, 2, 3, 4, 5, 3]
-    assert "Renamed" in changed
-
-
-def test_render_feed_orders_events_by_start():
-    rows = [
-        session_row(id=1, start=dt.datetime(2030, 3, 1, 14, tzinfo=SGT), end=dt.datetime(2030, 3, 1, 15, tzinfo=SGT)),
-        session_row(id=2),
-    ]
-    meetings = [ical_meeting_row(id=9, start_date=dt.date(2030, 2, 1), end_date=dt.date(2030, 2, 1))]
-    text = ical_assembly.render_feed(
-        meta=ical.CalendarMeta(name="x"), ctx=CTX, sessions=rows, meetings=meetings, levels=PUBLIC, use_cache=False
-    )
-    uids = [str(e["UID"]) for e in icalendar.Calendar.from_ical(text).events]
-    assert uids == ["meeting-9@events.test", "session-2@events.test", "session-1@events.test"]

@@ -7,18 +7,22 @@ large feed is served from its cached pieces.
 import datetime as dt
 import zoneinfo
 
+import icalendar
 import pytest
 from django.conf import settings
 
 from events import feeds, ical, ical_assembly
 from events.models import Access, Session
 
-from .conftest import sessions_in_months, suid, uids
+from .conftest import ical_meeting_row, session_row, sessions_in_months, suid, uids
 from .factories import MeetingFactory, SessionFactory, timed
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2030, 3, 1)
 DOMAIN = settings.SITE_DOMAIN
+SGT = zoneinfo.ZoneInfo("Asia/Singapore")
+CTX = ical.FeedContext(domain="events.test", base_url="https://events.test")
+PUBLIC = ["public"]
 
 
 def _record_month_reads(monkeypatch):
@@ -110,3 +114,54 @@ def test_large_feed_renders_from_cache_quickly(client):
     assert first.content.decode().count("BEGIN:VEVENT") == 2000
     assert cold < 10
     assert warm < 2
+
+
+# Built from rows, no database: one VTIMEZONE per zone used, a changed event rendered alone, events in order.
+
+
+def test_render_feed_adds_one_vtimezone_per_tzid_used():
+    rows = [
+        session_row(id=1),
+        session_row(id=2),
+        session_row(id=3, venue__timezone="Europe/Brussels"),
+        session_row(id=4, venue__timezone="UTC"),
+        session_row(id=5, start=None, end=None, venue__timezone="Asia/Tokyo"),
+    ]
+    text = ical_assembly.render_feed(
+        meta=ical.CalendarMeta(name="x"), ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC, use_cache=False
+    )
+    calendar = icalendar.Calendar.from_ical(text)
+    assert [tz.tz_name for tz in calendar.timezones] == ["Asia/Singapore", "Europe/Brussels"]
+    assert calendar.get_missing_tzids() == set()
+    assert all(component.errors == [] for component in calendar.walk())
+
+
+def test_render_feed_renders_a_changed_event_only(monkeypatch):
+    calls = []
+    real = ical.session_event
+    monkeypatch.setattr(
+        ical, "session_event", lambda row, ctx, docs=(): calls.append(row["id"]) or real(row, ctx, docs)
+    )
+    meta = ical.CalendarMeta(name="x")
+    rows = [session_row(id=n) for n in range(1, 6)]
+    first = ical_assembly.render_feed(meta=meta, ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC)
+    again = ical_assembly.render_feed(meta=meta, ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC)
+    assert calls == [1, 2, 3, 4, 5]
+    assert again == first
+    rows[2] = session_row(id=3, revision=4, title="Renamed")
+    changed = ical_assembly.render_feed(meta=meta, ctx=CTX, sessions=rows, meetings=[], levels=PUBLIC)
+    assert calls == [1, 2, 3, 4, 5, 3]
+    assert "Renamed" in changed
+
+
+def test_render_feed_orders_events_by_start():
+    rows = [
+        session_row(id=1, start=dt.datetime(2030, 3, 1, 14, tzinfo=SGT), end=dt.datetime(2030, 3, 1, 15, tzinfo=SGT)),
+        session_row(id=2),
+    ]
+    meetings = [ical_meeting_row(id=9, start_date=dt.date(2030, 2, 1), end_date=dt.date(2030, 2, 1))]
+    text = ical_assembly.render_feed(
+        meta=ical.CalendarMeta(name="x"), ctx=CTX, sessions=rows, meetings=meetings, levels=PUBLIC, use_cache=False
+    )
+    event_uids = [str(e["UID"]) for e in icalendar.Calendar.from_ical(text).events]
+    assert event_uids == ["meeting-9@events.test", "session-2@events.test", "session-1@events.test"]
