@@ -710,3 +710,11 @@ def ical_meeting_row(**overrides):
     }  # fmt: skip
     row.update(overrides)
     return row
+
+
+def embedded_json_ld(body):
+    """The schema.org JSON-LD a page embeds."""
+    import json
+
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', body, re.S)
+    return json.loads(match.group(1))

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from events.models import Access, DelegationMember, Meeting, Mode, Session, Status
 
-from .conftest import count_queries
+from .conftest import count_queries, embedded_json_ld
 from .factories import (
     DelegationFactory,
     DelegationMemberFactory,
@@ -427,44 +427,6 @@ def test_changes_atom_feed_lists_changes(client):
 # --- Structured data, HTML and CSP ---------------------------------------------------------
 
 
-def json_ld(body):
-    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', body, re.S)
-    return json.loads(match.group(1))
-
-
-def test_meeting_json_ld_describes_event_sessions_and_parent(client):
-    summit = MeetingFactory(title="The Summit")
-    meeting = MeetingFactory(title="Hybrid Forum", parent=summit, mode=Mode.HYBRID, status=Status.RESCHEDULED)
-    start, end = timed(meeting.start_date, 9)
-    SessionFactory(meeting=meeting, title="Timed", start=start, end=end, mode=Mode.IN_PERSON)
-    SessionFactory(meeting=meeting, title="Online", mode=Mode.VIRTUAL, join_url="https://meet.example.org/j")
-    SessionFactory(meeting=meeting, title="Secret", access=Access.RESTRICTED)
-    data = json_ld(client.get(meeting.get_absolute_url()).content.decode())
-    assert data["@type"] == "Event"
-    assert data["name"] == "Hybrid Forum"
-    assert data["startDate"] == "2030-03-01"
-    assert data["eventAttendanceMode"] == "https://schema.org/MixedEventAttendanceMode"
-    assert data["eventStatus"] == "https://schema.org/EventRescheduled"
-    assert [loc["@type"] for loc in data["location"]] == ["Place", "VirtualLocation"]
-    assert data["location"][0]["address"]["addressCountry"] == "SG"
-    assert data["superEvent"]["name"] == "The Summit"
-    assert [e["name"] for e in data["subEvent"]] == ["Online", "Timed"]
-    timed_event = data["subEvent"][1]
-    assert timed_event["startDate"] == "2030-03-01T09:00:00+08:00"
-    assert timed_event["location"]["@type"] == "Place"
-    assert data["subEvent"][0]["location"]["@type"] == "VirtualLocation"
-    assert "meet.example.org" not in json.dumps(data)
-
-
-def test_cancelled_virtual_meeting_json_ld(client):
-    meeting = MeetingFactory(mode=Mode.VIRTUAL, status=Status.CANCELLED, venue=None, timezone="Asia/Jakarta")
-    data = json_ld(client.get(meeting.get_absolute_url()).content.decode())
-    assert data["eventStatus"] == "https://schema.org/EventCancelled"
-    assert data["eventAttendanceMode"] == "https://schema.org/OnlineEventAttendanceMode"
-    assert data["location"]["@type"] == "VirtualLocation"
-    assert "superEvent" not in data
-
-
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
@@ -656,7 +618,7 @@ def test_seed_pages_render(client, seed):
         response = client.get(url)
         assert response.status_code == 200
     body = client.get("/meetings/amm-32nd-asean-summit-2018/").content.decode()
-    assert json_ld(body)["superEvent"]["name"] == "32nd ASEAN Summit"
+    assert embedded_json_ld(body)["superEvent"]["name"] == "32nd ASEAN Summit"
 
 
 def test_staff_user_can_see_confidential_in_lists(staff_client, secret_meeting):
