@@ -318,18 +318,6 @@ def test_meeting_page_shows_documents_and_delegations(client):
 # --- Time zones -------------------------------------------------------------------
 
 
-def test_viewer_time_zone_is_remembered_in_the_session(client):
-    meeting = MeetingFactory()
-    start, end = timed(meeting.start_date, 9)
-    SessionFactory(meeting=meeting, start=start, end=end)
-    client.get("/?tz=Asia/Tokyo")
-    body = client.get(meeting.get_absolute_url()).content.decode()
-    assert "10:00–11:00" in body
-    assert '<option value="Asia/Tokyo" selected>' in body
-    client.get("/?tz=")
-    assert "10:00–11:00" not in client.get(meeting.get_absolute_url()).content.decode()
-
-
 def test_date_only_sessions_and_meeting_dates_never_shift_a_day(client):
     meeting = MeetingFactory(start_date=dt.date(2030, 3, 1), end_date=dt.date(2030, 3, 1), title="Single Day")
     SessionFactory(meeting=meeting, title="All Day", starts_on=dt.date(2030, 3, 1))
@@ -341,15 +329,6 @@ def test_date_only_sessions_and_meeting_dates_never_shift_a_day(client):
         assert "Time not announced (all day)" in body
         listing = client.get("/meetings/").content.decode()
         assert '<time datetime="2030-03-01">March 1, 2030</time>' in listing
-
-
-def test_unknown_time_zone_is_refused_with_a_message(client):
-    response = client.get("/?tz=Mars/Olympus")
-    assert (response.status_code, response.content.decode()) == (
-        400,
-        "“Mars/Olympus” is not a known IANA time zone, e.g. Asia/Jakarta.",
-    )
-    assert "viewer_tz" not in client.session
 
 
 # --- What changed -------------------------------------------------------------------
