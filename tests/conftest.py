@@ -6,6 +6,8 @@ import zoneinfo
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from events.models import Access, Meeting, Mode, OutcomeDocument
@@ -586,6 +588,26 @@ PARTNER = ics_calendar(
 )
 
 
+@pytest.fixture
+def partner_series(db):
+    """The series a partner's calendar is imported into (`--series partner`)."""
+    return SeriesFactory(slug="partner")
+
+
+def write_ics(directory, text, name="partner.ics"):
+    """Write a calendar text to `directory`/`name`; its path as a string, as `import_ics` takes it."""
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def run_import_ics(path, series="partner", **kwargs):
+    """`manage.py import_ics path --series series`: (stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_ics", path, series=series, stdout=out, stderr=err, **kwargs)
+    return out.getvalue(), err.getvalue()
+
+
 def ics_event(uid, cls="PUBLIC"):
     """A one-event partner calendar (bytes) on 1 June 2030 with the given CLASS."""
     event = vevent(uid, "Partner meeting", "DTSTART;VALUE=DATE:20300601", "DTEND;VALUE=DATE:20300602", f"CLASS:{cls}")
@@ -718,3 +740,116 @@ def embedded_json_ld(body):
 
     match = re.search(r'<script type="application/ld\+json">(.*?)</script>', body, re.S)
     return json.loads(match.group(1))
+
+
+# --- Rules the database enforces as well as the models --------------------------------------------
+
+
+def rejected_by_database(write):
+    """True when the database itself refuses `write` (model validation bypassed)."""
+    try:
+        with transaction.atomic():
+            write()
+    except IntegrityError:
+        return True
+    return False
+
+
+# --- The admin meeting form with inline sessions (tests/test_admin.py, tests/test_forms.py) ---------------
+
+INLINES = ("sessions", "documents", "delegations")
+
+
+def meeting_form(series, venue, sessions=(), **overrides):
+    """The admin meeting add form's POST data: a new 33rd ASEAN Summit, with `sessions` as inline rows."""
+    data = {
+        "title": "33rd ASEAN Summit",
+        "title_id": "KTT ASEAN ke-33",
+        "slug": "33rd-asean-summit",
+        "series": series.pk,
+        "ordinal": "33",
+        "start_date": "2030-11-10",
+        "end_date": "2030-11-13",
+        "venue": venue.pk,
+        "timezone": "",
+        "mode": "in_person",
+        "status": "scheduled",
+        "access": "public",
+        "_save": "Save",
+    }
+    for prefix in INLINES:
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": "0",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+    data["sessions-TOTAL_FORMS"] = str(len(sessions))
+    for i, session in enumerate(sessions):
+        base = {
+            "title": "Plenary",
+            "kind": "plenary",
+            "status": "scheduled",
+            "access": "public",
+            "mode": "in_person",
+            "venue": venue.pk,
+            "starts_on": "",
+            "ends_on": "",
+            "start_time": "",
+            "end_time": "",
+        }
+        base.update(session)
+        data.update({f"sessions-{i}-{key}": value for key, value in base.items()})
+    data.update(overrides)
+    return data
+
+
+def labuan_bajo_summit(**overrides):
+    venue = VenueFactory(name="Meruorah Convention Center", city="Labuan Bajo", country="ID", timezone="Asia/Makassar")
+    fields = {"title": "42nd ASEAN Summit", "slug": "42nd-asean-summit", "venue": venue}
+    fields.update(start_date=dt.date(2023, 5, 10), end_date=dt.date(2023, 5, 11), **overrides)
+    return MeetingFactory(**fields)
+
+
+def meeting_change_form(meeting, sessions=(), **overrides):
+    """The POST data of the meeting's change page as the browser sends it, sessions' rows edited or added."""
+    data = meeting_form(
+        meeting.series, meeting.venue, sessions=sessions, title=meeting.title, slug=meeting.slug, ordinal="",
+        start_date=meeting.start_date.isoformat(), end_date=meeting.end_date.isoformat(),
+        timezone=meeting.timezone, revision=meeting.revision,
+    )  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+def brussels_meeting():
+    berlaymont = VenueFactory(name="Berlaymont", city="Brussels", country="BE", timezone="Europe/Brussels")
+    return MeetingFactory(
+        title="ASEAN-EU dialogue", slug="asean-eu", venue=berlaymont,
+        start_date=dt.date(2026, 3, 27), end_date=dt.date(2026, 3, 30),
+    )  # fmt: skip
+
+
+# --- What spreadsheet and calendar imports name (tests/test_resources.py, tests/test_admin_ics.py) ------------
+
+
+@pytest.fixture
+def import_references(db):
+    """The series and venues import rows name: series `summit`, Marina Bay Sands, and two venues both called
+    "Convention Centre" (Jakarta, Bangkok) that a row must tell apart by city."""
+    SeriesFactory(slug="summit")
+    VenueFactory(name="Marina Bay Sands", city="Singapore", timezone="Asia/Singapore")
+    VenueFactory(name="Convention Centre", city="Jakarta", country="ID", timezone="Asia/Jakarta")
+    VenueFactory(name="Convention Centre", city="Bangkok", country="TH", timezone="Asia/Bangkok")
+
+
+# --- Deleting in the admin (tests/test_recovery.py, tests/test_changesets.py) -------------------------------
+
+
+def delete_in_admin(client, meeting):
+    """Delete `meeting` through its admin delete page, as an editor would."""
+    response = client.post(reverse("admin:events_meeting_delete", args=[meeting.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Meeting.objects.filter(pk=meeting.pk).exists()

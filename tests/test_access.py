@@ -1,10 +1,13 @@
-"""Access control everywhere: crawl every URL pattern as an anonymous visitor with
-restricted and confidential data present; none of it may show up anywhere."""
+"""Access control (events/access.py): the levels each kind of user sees, and a crawl of every URL pattern
+as an anonymous visitor with restricted and confidential data present; none of it may show up anywhere."""
 
 import pytest
 from django.test import Client
 
+from events.access import visible_levels
+
 from .conftest import SEARCHES, fill, patterns
+from .factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -13,6 +16,8 @@ SECRETS = [
     "SECRETDOC1", "SECRETDOCURL1", "SECRETNOTE", "SECRETCR", "SECRETMEETINGDESC", "SECRETLO", "SECRETDOC2",
     "SECRETORG", "JOINSECRET", "PASSSECRET", "restricted-ministerial", "confidential-retreat",
 ]  # fmt: skip
+
+
 def crawl(values):
     urls = sorted({url for route in patterns() for url in fill(route, values)} | set(SEARCHES))
     client = Client()
@@ -52,3 +57,9 @@ def test_restricted_and_confidential_pages_are_not_found_for_anonymous(secret_wo
     for url in ("/meetings/restricted-ministerial/", "/meetings/confidential-retreat/",
                 "/feeds/meetings/restricted-ministerial.ics", "/api/v1/meetings/confidential-retreat/"):  # fmt: skip
         assert client.get(url).status_code == 404, url
+
+
+def test_visible_levels_by_user_kind():
+    assert visible_levels(None) == ["public"]
+    assert visible_levels(UserFactory()) == ["public"]
+    assert visible_levels(StaffFactory()) == ["public", "restricted", "confidential"]

@@ -362,13 +362,6 @@ def test_import_ics_command_as_a_user_reports_what_it_may_not_change(data_entry_
     assert (hidden.title, hidden.access) == ("Hidden", Access.CONFIDENTIAL)
 
 
-def test_import_ics_command_refuses_an_unknown_user(db, tmp_path):
-    from django.core.management import CommandError, call_command
-
-    with pytest.raises(CommandError, match="No active user “nobody”."):
-        call_command("import_ics", str(tmp_path / "p.ics"), series="x", user="nobody")
-
-
 def test_references_a_parent_made_confidential_leaves_its_parts_feed_events(client):
     parent = MeetingFactory(slug="summit", start_date=dt.date(2030, 1, 1), end_date=dt.date(2030, 1, 2))
     MeetingFactory(slug="side", parent=parent)

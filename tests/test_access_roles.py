@@ -65,7 +65,7 @@ def allowed_markers(user):
 
 
 @pytest.fixture
-def world(secret_world, settings, tmp_path):
+def secret_world_with_files(secret_world, settings, tmp_path):
     """The secret world of test_access plus files at each level and some history to browse."""
     settings.MEDIA_ROOT = tmp_path
     settings.SENDFILE_ROOT = str(tmp_path)
@@ -156,9 +156,9 @@ def found_markers(pages):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_role_crawl_shows_markers_exactly_where_the_policy_allows(world, role_users, role):
+def test_role_crawl_shows_markers_exactly_where_the_policy_allows(secret_world_with_files, role_users, role):
     user = role_users[role]
-    pages = role_crawl(user, world)
+    pages = role_crawl(user, secret_world_with_files)
     found = found_markers(pages)
     allowed = allowed_markers(user)
 
@@ -170,7 +170,7 @@ def test_role_crawl_shows_markers_exactly_where_the_policy_allows(world, role_us
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_role_crawl_reaches_the_admin_doors_the_role_has(world, role_users, role):
+def test_role_crawl_reaches_the_admin_doors_the_role_has(secret_world_with_files, role_users, role):
     """Not vacuous: staff roles get the admin pages (200), the others the login page."""
     user = role_users[role]
     client = Client()
@@ -220,7 +220,8 @@ def target(db):
     return meetings
 
 
-def snapshot():
+def meeting_and_session_levels():
+    """Every meeting's slug, title, level and revision, and every session's title, level and meeting."""
     return (
         sorted(Meeting.objects.values_list("slug", "title", "access", "revision")),
         sorted(Session.objects.values_list("id", "title", "access", "meeting_id")),
@@ -398,11 +399,11 @@ WRITE_PATHS = {
 def test_write_matrix(target, role_users, role, path, level):
     action, attempt = WRITE_PATHS[path]
     user = role_users[role]
-    before = snapshot()
+    before = meeting_and_session_levels()
 
     changed = attempt(user, target, level)
 
-    after = snapshot()
+    after = meeting_and_session_levels()
     assert changed == readme_allows(role, action, level)
     old_slugs = {row[0] for row in before[0]}
     created = [row for row in after[0] if row[0] not in old_slugs]
@@ -454,7 +455,7 @@ def test_ics_import_dry_run_reports_events_the_user_may_not_change_and_saves_not
 
     confidential = target[Access.CONFIDENTIAL]
     Meeting.objects.filter(pk=confidential.pk).update(external_uid="partner-secret@example.org")
-    before = snapshot()
+    before = meeting_and_session_levels()
 
     response = signed_in(data_entry_user).post(
         "/admin/events/meeting/import-ics/",
@@ -467,7 +468,7 @@ def test_ics_import_dry_run_reports_events_the_user_may_not_change_and_saves_not
         "iCalendar imported: 0 created, 0 updated, 0 unchanged, 1 not applied (partner-secret@example.org: "
         "matches a meeting you may not change) (dry run: nothing was saved)."
     ]
-    assert snapshot() == before
+    assert meeting_and_session_levels() == before
 
 
 def export_rows(user, model_name):
@@ -491,7 +492,7 @@ def test_import_dry_run_reports_rows_the_user_may_not_change_and_applies_nothing
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     confidential = target[Access.CONFIDENTIAL]
-    before = snapshot()
+    before = meeting_and_session_levels()
     preview = signed_in(data_entry_user).post(
         "/admin/events/meeting/import/",
         {"format": "0", "import_file": SimpleUploadedFile("m.csv", (
@@ -502,5 +503,5 @@ def test_import_dry_run_reports_rows_the_user_may_not_change_and_applies_nothing
     html = re.sub(r"\s+", " ", preview.content.decode())
     assert preview.context.get("confirm_form") is None
     assert "You may not change this meeting; the row is not applied." in html
-    assert snapshot() == before
+    assert meeting_and_session_levels() == before
     assert confidential.title not in html

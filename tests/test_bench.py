@@ -1,12 +1,11 @@
-"""seed_scale and bench run end to end on a tiny calendar (figures are not asserted as timings)."""
+"""The bench command (events/management/commands/bench.py) runs end to end on a tiny calendar made by seed_scale
+(figures are not asserted as timings)."""
 
 import io
 import json
 
 import pytest
-from django.core.management import CommandError, call_command
-
-from events.models import Meeting, OutcomeDocument, Session
+from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
 
@@ -25,41 +24,6 @@ BENCH_KEYS = {
     "queries_constant", "peak_memory_mb", "max_rss_mb", "list_page_cached_size_ratio", "api_list_cached_size_ratio",
     *PAGE_KEYS,
 }  # fmt: skip
-
-
-def test_seed_scale_makes_summit_groups_with_four_sessions_each_across_time_zones():
-    out = io.StringIO()
-    call_command("seed_scale", meetings=40, stdout=out)
-    assert out.getvalue().startswith("Created 40 meetings, 160 sessions and ")
-    assert Meeting.objects.count() == 40
-    assert Session.objects.count() == 160
-    summits = Meeting.objects.filter(series__slug="scale-summit")
-    related = Meeting.objects.filter(parent__in=summits)
-    assert summits.exists()
-    assert set(related.values_list("series__slug", flat=True)) == {"scale-cpr", "scale-som", "scale-amm"}
-    assert len(set(Meeting.objects.values_list("timezone", flat=True))) >= 5
-    assert OutcomeDocument.objects.exists()
-
-
-def test_seed_scale_sessions_lie_within_their_meetings_in_local_time():
-    call_command("seed_scale", meetings=20, stdout=io.StringIO())
-    for session in Session.objects.select_related("meeting", "venue"):
-        assert session.meeting.start_date <= session.starts_on <= session.meeting.end_date
-        if session.start:
-            assert session.local_start.date() == session.starts_on
-
-
-def test_seed_scale_refuses_to_run_twice_and_leaves_the_database_unchanged():
-    call_command("seed_scale", meetings=8, stdout=io.StringIO())
-    with pytest.raises(CommandError, match="already holds a synthetic calendar"):
-        call_command("seed_scale", meetings=8, stdout=io.StringIO())
-    assert Meeting.objects.count() == 8
-
-
-def test_seed_scale_rejects_a_nonsensical_count():
-    with pytest.raises(CommandError, match="--meetings must be between"):
-        call_command("seed_scale", meetings=0, stdout=io.StringIO())
-    assert Meeting.objects.count() == 0
 
 
 def test_bench_prints_one_json_line_with_every_figure():

@@ -1,21 +1,40 @@
+"""The small management commands, each test named `test_<command>_<condition>`: import_ics's own part
+(series and user, progress bar); the import itself is tests/test_ics_import.py's."""
+
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
-from events.models import Meeting
+from events.models import Session
 
-from .factories import MeetingFactory
+from .conftest import PARTNER, ics_calendar, run_import_ics, vevent, write_ics
 
 pytestmark = pytest.mark.django_db
 
 
-def test_load_seed_fills_an_empty_database(capsys):
-    call_command("load_seed", "--no-record", verbosity=0)
-    assert Meeting.objects.filter(slug="32nd-asean-summit-2018").exists()
-    assert Meeting.objects.count() == 6  # the founding facts; the sourced record is tests/test_record.py's
+def test_import_ics_unknown_series_is_a_clear_error(tmp_path, partner_series):
+    with pytest.raises(CommandError, match="No series with slug “nope”. Known series: partner."):
+        run_import_ics(write_ics(tmp_path, PARTNER), series="nope")
 
 
-def test_load_seed_never_overwrites_existing_data(capsys):
-    MeetingFactory(title="Edited by staff")
-    call_command("load_seed", "--no-record")
-    assert "seed fixtures not loaded" in capsys.readouterr().out
-    assert list(Meeting.objects.values_list("title", flat=True)) == ["Edited by staff"]
+def test_import_ics_large_file_shows_a_progress_bar(tmp_path, partner_series):
+    events = [
+        vevent(
+            f"e{n}@p.example", f"Event {n}", f"DTSTART;VALUE=DATE:203001{n % 28 + 1:02}", "DTEND;VALUE=DATE:20300201"
+        )
+        for n in range(60)
+    ]
+    _out, err = run_import_ics(write_ics(tmp_path, ics_calendar(*events)))
+
+    assert "60/60" in err
+    assert Session.objects.count() == 60
+
+
+def test_import_ics_small_file_or_no_progress_shows_no_bar(tmp_path, partner_series):
+    _out, err = run_import_ics(write_ics(tmp_path, PARTNER), no_progress=True)
+
+    assert err == ""
+
+
+def test_import_ics_command_refuses_an_unknown_user(db, tmp_path):
+    with pytest.raises(CommandError, match="No active user “nobody”."):
+        call_command("import_ics", str(tmp_path / "p.ics"), series="x", user="nobody")

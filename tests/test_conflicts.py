@@ -1,3 +1,6 @@
+"""A delegation's schedule and its conflicts (events/conflicts.py): overlaps, travel between cities,
+times to confirm."""
+
 import datetime as dt
 
 import pytest

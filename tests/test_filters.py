@@ -1,3 +1,6 @@
+"""The filters shared by pages, API and feeds (events/filters.py): by series, country, mode, status, dates and
+text, their errors, and the facet counts."""
+
 import datetime as dt
 
 import pytest

@@ -1,13 +1,12 @@
-"""The sourced record of ASEAN meetings: every row says where its facts come from."""
+"""The sourced record of ASEAN meetings (events/record.py): every row says where its facts come from, and
+the pages, API and feed show it."""
 
 import csv
 import datetime as dt
-import io
 import re
 import zoneinfo
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -191,20 +190,6 @@ def check_2018_documents_are_adopted_not_planned():
 # --- Loading: idempotent, never overwriting, all or nothing -------------------------------------
 
 
-def test_load_seed_twice_adds_nothing_and_keeps_edits(record):
-    summit = Meeting.objects.get(series__slug="asean-summit", ordinal=42)
-    summit.theme = "Edited by staff"
-    summit.save()
-    counts = [model.objects.count() for model in (Meeting, Venue, OutcomeDocument, Chairmanship)]
-    out = io.StringIO()
-    call_command("load_seed", stdout=out)
-    assert (
-        "added 0 from venues.csv, 0 from meetings.csv, 0 from documents.csv, 0 from chairmanships.csv" in out.getvalue()
-    )
-    assert [model.objects.count() for model in (Meeting, Venue, OutcomeDocument, Chairmanship)] == counts
-    assert Meeting.objects.get(pk=summit.pk).theme == "Edited by staff"
-
-
 def test_load_record_skips_an_edition_entered_by_hand_under_another_slug(db, tmp_path):
     series = SeriesFactory(slug="asean-summit")
     MeetingFactory(series=series, ordinal=1, slug="bali-1976", title="First summit")
@@ -283,28 +268,6 @@ def test_feed_description_says_as_of_when_the_record_was_checked(client):
     MeetingFactory(source_checked=dt.date(2025, 1, 1))
     body = client.get("/feeds/all.ics").content.decode().replace("\r\n ", "")
     assert "DESCRIPTION:ASEAN meetings and their sessions\\, from ASCN Events.\\nRecord as of 2026-11-30." in body
-
-
-def test_load_seed_corrects_rows_of_an_earlier_seed_only_while_unedited(db):
-    # A database seeded before the 2018 documents were corrected: statuses "planned", no sources.
-    call_command("loaddata", "fixtures/seed.json", verbosity=0)
-    documents = OutcomeDocument.objects.filter(meeting__slug="32nd-asean-summit-2018")
-    documents.update(status="planned", adopted_on=None, source_url="", source_note="")  # keeps the seed's stamp
-    Meeting.objects.filter(slug="32nd-asean-summit-2018").update(source_url="")
-    Meeting.objects.filter(parent__slug="32nd-asean-summit-2018").update(source_url="", source_checked=None)
-    edited = documents.get(kind="statement")  # saving a document also stamps its meeting: that counts as edited
-    edited.summary = "Edited by staff"
-    edited.save()
-    call_command("load_seed", "--no-record", stdout=io.StringIO())
-    assert sorted(documents.values_list("kind", "status", "adopted_on")) == [
-        ("concept_note", "adopted", dt.date(2018, 4, 28)),
-        ("statement", "planned", None),
-        ("vision", "adopted", dt.date(2018, 4, 28)),
-    ]
-    som = Meeting.objects.get(slug="som-32nd-asean-summit-2018")
-    assert (som.source_checked, som.revision) == (dt.date(2026, 11, 30), 2)
-    assert som.source_url.startswith("https://en.vietnamplus.vn/")
-    assert Meeting.objects.get(slug="32nd-asean-summit-2018").source_url == ""  # stamped by the edit above
 
 
 def test_series_list_shows_chairs_by_year_with_their_sources(client):

@@ -2,23 +2,16 @@
 told apart by change set (events/changesets.py), all or nothing."""
 
 import datetime as dt
-import importlib
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 
 from events.models import Meeting, OutcomeDocument, Session
 
+from .conftest import delete_in_admin
 from .factories import DocumentFactory, MeetingFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def delete_in_admin(client, meeting):
-    response = client.post(reverse("admin:events_meeting_delete", args=[meeting.pk]), {"post": "yes"})
-    assert response.status_code == 302
-    assert not Meeting.objects.filter(pk=meeting.pk).exists()
 
 
 def test_recover_page_lists_deleted_meetings_with_who_deleted_them(editor_client):
@@ -55,19 +48,6 @@ def test_restore_brings_back_the_meeting_with_its_sessions_and_documents(editor_
     assert client.get(reverse("admin:events_meeting_recover")).context["records"].count() == 0
 
 
-def test_restore_leaves_out_a_session_deleted_on_purpose_just_before_the_meeting(editor_client):
-    client = editor_client
-    meeting = MeetingFactory()
-    kept, dropped = SessionFactory(meeting=meeting), SessionFactory(meeting=meeting)
-    response = client.post(reverse("admin:events_session_delete", args=[dropped.pk]), {"post": "yes"})
-    assert response.status_code == 302
-    delete_in_admin(client, meeting)  # moments later: no clock can tell the two deletes apart
-    record = Meeting.history.get(id=meeting.pk, history_type="-")
-    client.post(reverse("admin:events_meeting_recover"), {"history_id": record.history_id})
-    assert list(Session.objects.values_list("pk", flat=True)) == [kept.pk]
-    assert Session.history.get(id=dropped.pk, history_type="-").change_set != record.change_set
-
-
 def test_restore_brings_back_what_the_deleted_meeting_took_with_it_however_long_the_delete_took(editor_client):
     client = editor_client
     meeting = MeetingFactory()
@@ -77,26 +57,6 @@ def test_restore_brings_back_what_the_deleted_meeting_took_with_it_however_long_
     record = Meeting.history.get(id=meeting.pk, history_type="-")
     client.post(reverse("admin:events_meeting_recover"), {"history_id": record.history_id})
     assert list(Session.objects.values_list("pk", flat=True)) == [session.pk]
-
-
-def test_deletes_made_before_change_sets_are_grouped_once_by_the_old_window():
-    migration = importlib.import_module("events.migrations.0011_history_change_sets")
-    meeting = MeetingFactory()
-    on_purpose, cascaded = SessionFactory(meeting=meeting), SessionFactory(meeting=meeting)
-    meeting_pk, on_purpose_pk, cascaded_pk = meeting.pk, on_purpose.pk, cascaded.pk
-    on_purpose.delete()
-    meeting.delete()
-    deleted = Meeting.history.get(id=meeting_pk, history_type="-")
-    Session.history.filter(id=on_purpose_pk).update(history_date=deleted.history_date - dt.timedelta(minutes=3))
-    for model in (Meeting, Session):
-        model.history.update(change_set=None)
-
-    migration.group_legacy_deletes(apps, None)
-
-    deleted.refresh_from_db()
-    assert deleted.change_set is not None
-    assert Session.history.get(id=cascaded_pk, history_type="-").change_set == deleted.change_set
-    assert Session.history.get(id=on_purpose_pk, history_type="-").change_set is None
 
 
 def test_restore_is_all_or_nothing_when_the_slug_was_taken_meanwhile(editor_client):

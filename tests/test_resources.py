@@ -1,3 +1,6 @@
+"""Spreadsheet import and export of meetings and sessions (events/resources.py): natural keys, local times,
+row errors, all or nothing, and the admin's import and export pages."""
+
 import csv
 import datetime as dt
 import io
@@ -13,20 +16,12 @@ from django.test.utils import CaptureQueriesContext
 from events.models import Meeting, Session, Status
 from events.resources import MeetingResource, SessionResource
 
-from .conftest import PARTNER, dataset
-from .factories import MeetingFactory, SeriesFactory, SessionFactory, VenueFactory, timed
+from .conftest import dataset
+from .factories import MeetingFactory, SessionFactory, timed
 
 pytestmark = pytest.mark.django_db
 
 MEETING_HEADER = "slug,title,series,start_date,end_date,venue,mode,status\n"
-
-
-@pytest.fixture
-def world():
-    SeriesFactory(slug="summit")
-    VenueFactory(name="Marina Bay Sands", city="Singapore", timezone="Asia/Singapore")
-    VenueFactory(name="Convention Centre", city="Jakarta", country="ID", timezone="Asia/Jakarta")
-    VenueFactory(name="Convention Centre", city="Bangkok", country="TH", timezone="Asia/Bangkok")
 
 
 def import_meetings(text, dry_run=False):
@@ -43,7 +38,7 @@ def row_errors(result):
     ]
 
 
-def test_meetings_import_with_natural_keys(world):
+def test_meetings_import_with_natural_keys(import_references):
     result = import_meetings(
         MEETING_HEADER + "33rd-summit,33rd Summit,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,scheduled\n"
         'forum,Forum,summit,2030-12-01,2030-12-01,"Convention Centre, Bangkok",hybrid,tentative\n'
@@ -56,7 +51,7 @@ def test_meetings_import_with_natural_keys(world):
     assert (forum.venue.city, forum.timezone, forum.status) == ("Bangkok", "Asia/Bangkok", Status.TENTATIVE)
 
 
-def test_dry_run_previews_and_saves_nothing(world):
+def test_dry_run_previews_and_saves_nothing(import_references):
     result = import_meetings(
         MEETING_HEADER + "s,Summit,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,scheduled\n", dry_run=True
     )
@@ -65,7 +60,7 @@ def test_dry_run_previews_and_saves_nothing(world):
     assert Meeting.objects.count() == 0
 
 
-def test_one_bad_row_imports_nothing_and_reports_row_field_reason(world):
+def test_one_bad_row_imports_nothing_and_reports_row_field_reason(import_references):
     result = import_meetings(
         MEETING_HEADER + "good,Good,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,scheduled\n"
         "bad,Bad,summit,2030-11-10,2030-11-01,Marina Bay Sands,in_person,scheduled\n"
@@ -83,7 +78,7 @@ def test_one_bad_row_imports_nothing_and_reports_row_field_reason(world):
     ]
 
 
-def test_reimporting_unchanged_rows_skips_them(world):
+def test_reimporting_unchanged_rows_skips_them(import_references):
     text = MEETING_HEADER + "s,Summit,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,scheduled\n"
     import_meetings(text)
 
@@ -93,7 +88,7 @@ def test_reimporting_unchanged_rows_skips_them(world):
     assert Meeting.objects.get().revision == 1
 
 
-def test_changed_row_updates_by_slug(world):
+def test_changed_row_updates_by_slug(import_references):
     import_meetings(MEETING_HEADER + "s,Summit,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,scheduled\n")
 
     import_meetings(MEETING_HEADER + "s,Summit,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,cancelled\n")
@@ -105,7 +100,7 @@ def test_changed_row_updates_by_slug(world):
 SESSION_HEADER = "id,meeting,title,starts_on,start,end,venue,mode\n"
 
 
-def test_session_times_are_local_in_the_zone_column(world):
+def test_session_times_are_local_in_the_zone_column(import_references):
     MeetingFactory(slug="summit-2030", venue=None, timezone="Asia/Singapore")
 
     result = SessionResource().import_data(
@@ -125,7 +120,7 @@ def test_session_times_are_local_in_the_zone_column(world):
     assert offset.start == dt.datetime(2030, 3, 2, 1, 0, tzinfo=dt.UTC)
 
 
-def test_session_time_without_a_zone_is_an_invalid_row(world):
+def test_session_time_without_a_zone_is_an_invalid_row(import_references):
     MeetingFactory(slug="summit-2030", venue=None, timezone="Asia/Singapore")
 
     result = SessionResource().import_data(
@@ -144,7 +139,7 @@ def test_session_time_without_a_zone_is_an_invalid_row(world):
     assert Session.objects.count() == 0
 
 
-def test_session_outside_the_meeting_is_an_invalid_row(world):
+def test_session_outside_the_meeting_is_an_invalid_row(import_references):
     MeetingFactory(slug="m", venue=None, timezone="Asia/Singapore")
 
     result = SessionResource().import_data(
@@ -163,7 +158,7 @@ def test_session_outside_the_meeting_is_an_invalid_row(world):
     ]
 
 
-def test_bad_time_is_an_invalid_row_with_a_hint(world):
+def test_bad_time_is_an_invalid_row_with_a_hint(import_references):
     MeetingFactory(slug="m")
 
     result = SessionResource().import_data(
@@ -177,7 +172,7 @@ def test_bad_time_is_an_invalid_row_with_a_hint(world):
     )
 
 
-def test_session_export_then_import_changes_nothing(world):
+def test_session_export_then_import_changes_nothing(import_references):
     start, end = timed(dt.date(2030, 3, 1), 9, 30, zone="Asia/Singapore")
     session = SessionFactory(title="Plenary", start=start, end=end)
     exported = SessionResource().export()
@@ -191,7 +186,7 @@ def test_session_export_then_import_changes_nothing(world):
     assert (session.start, session.revision) == (start, 1)
 
 
-def test_export_query_count_does_not_grow_with_rows(world):
+def test_export_query_count_does_not_grow_with_rows(import_references):
     def count():
         with CaptureQueriesContext(connection) as queries:
             SessionResource().export()
@@ -212,7 +207,7 @@ def upload(client, url, name, content, file_format):
     return client.post(url, {"format": file_format, "import_file": SimpleUploadedFile(name, content)})
 
 
-def test_admin_import_preview_then_confirm(staff_client, world):
+def test_admin_import_preview_then_confirm(staff_client, import_references):
     text = (MEETING_HEADER + "s,Summit,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,scheduled\n").encode()
 
     preview = upload(staff_client, "/admin/events/meeting/import/", "m.csv", text, "0")
@@ -227,7 +222,7 @@ def test_admin_import_preview_then_confirm(staff_client, world):
     assert Meeting.objects.get().slug == "s"
 
 
-def test_admin_import_of_bad_xlsx_shows_row_errors_and_imports_nothing(staff_client, world):
+def test_admin_import_of_bad_xlsx_shows_row_errors_and_imports_nothing(staff_client, import_references):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["slug", "title", "series", "start_date", "end_date", "venue", "mode", "status"])
@@ -248,7 +243,7 @@ def test_admin_import_of_bad_xlsx_shows_row_errors_and_imports_nothing(staff_cli
     assert Meeting.objects.count() == 0
 
 
-def test_admin_export_of_filtered_list_to_csv(staff_client, world):
+def test_admin_export_of_filtered_list_to_csv(staff_client, import_references):
     MeetingFactory(title="Kept", status=Status.CANCELLED)
     MeetingFactory(title="Filtered out")
 
@@ -263,7 +258,7 @@ def test_admin_export_of_filtered_list_to_csv(staff_client, world):
     assert rows[0]["status"] == "cancelled"
 
 
-def test_admin_export_sessions_to_xlsx(staff_client, world):
+def test_admin_export_sessions_to_xlsx(staff_client, import_references):
     SessionFactory(title="Opening")
 
     response = staff_client.post(
@@ -277,38 +272,7 @@ def test_admin_export_sessions_to_xlsx(staff_client, world):
     assert header[:4] == ["id", "meeting", "title", "title_id"]
 
 
-def test_admin_ics_upload_imports_and_redirects(staff_client, world):
-    response = staff_client.post(
-        "/admin/events/meeting/import-ics/",
-        {"series": Meeting._meta.get_field("series").related_model.objects.get().pk,
-         "file": SimpleUploadedFile("p.ics", PARTNER.encode())},
-    )  # fmt: skip
-
-    assert response.status_code == 302
-    assert Session.objects.count() == 3
-
-
-def test_admin_ics_upload_of_bad_file_shows_error(staff_client, world):
-    response = staff_client.post(
-        "/admin/events/meeting/import-ics/",
-        {"series": Meeting._meta.get_field("series").related_model.objects.get().pk,
-         "file": SimpleUploadedFile("p.ics", b"not a calendar")},
-    )  # fmt: skip
-
-    assert response.status_code == 200
-    assert response.context["form"].errors["file"][0].startswith("This is not")
-    assert Meeting.objects.count() == 0
-
-
-def test_changelist_links_to_ics_import(staff_client, world):
-    response = staff_client.get("/admin/events/meeting/")
-
-    assert b'href="/admin/events/meeting/import-ics/"' in response.content
-    assert b"href='/admin/events/meeting/import/'" in response.content
-    assert b'href="/admin/events/meeting/export/?"' in response.content
-
-
-def test_data_entry_cannot_publish_meetings_by_import(world):
+def test_data_entry_cannot_publish_meetings_by_import(import_references):
     from django.contrib.auth.models import Group
 
     from .factories import UserFactory
@@ -332,7 +296,7 @@ def test_data_entry_cannot_publish_meetings_by_import(world):
     assert Meeting.objects.count() == 0
 
 
-def test_import_cannot_move_a_meeting_away_from_its_sessions(world):
+def test_import_cannot_move_a_meeting_away_from_its_sessions(import_references):
     meeting = MeetingFactory(slug="summit-2030", start_date=dt.date(2030, 11, 10), end_date=dt.date(2030, 11, 13))
     SessionFactory(meeting=meeting, starts_on=dt.date(2030, 11, 10), ends_on=dt.date(2030, 11, 10))
 
@@ -348,7 +312,7 @@ def test_import_cannot_move_a_meeting_away_from_its_sessions(world):
     assert meeting.start_date == dt.date(2030, 11, 10)
 
 
-def test_session_time_at_the_end_of_the_calendar_is_a_row_error(world):
+def test_session_time_at_the_end_of_the_calendar_is_a_row_error(import_references):
     MeetingFactory(slug="summit-2030", start_date=dt.date(2030, 11, 10), end_date=dt.date(2030, 11, 13))
     result = SessionResource().import_data(
         dataset(

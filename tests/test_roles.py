@@ -1,3 +1,5 @@
+"""Staff roles as groups (events/roles.py): a missing role is made again, an existing one left as it is."""
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 

@@ -1,3 +1,6 @@
+"""The export_calendar command (events/management/commands/export_calendar.py): JSON, CSV and iCalendar
+backups of everything, written to a file or stdout, in a constant number of queries."""
+
 import csv
 import datetime as dt
 import io

@@ -1,12 +1,20 @@
-"""The seed fixtures carry the facts of the source articles."""
+"""The load_seed command (events/management/commands/load_seed.py): the seed fixtures it loads carry the
+facts of the source articles; it fills an empty database and never overwrites edited data."""
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 
-from events.models import Chairmanship, Delegation, Meeting, NetworkCity, OutcomeDocument, Session
+from events.models import Chairmanship, Delegation, Meeting, NetworkCity, OutcomeDocument, Session, Venue
+
+from .factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
+
+
+# --- The seed fixtures (fixtures/seed.json) ---------------------------------------------------------
 
 
 def test_seed_32nd_summit_facts(seed):
@@ -70,3 +78,55 @@ def test_seed_passes_model_validation(seed):
     for model in (Meeting, Session, OutcomeDocument):
         for obj in model.objects.all():
             obj.full_clean()
+
+
+# --- Loading: into an empty database, never over edits, twice for nothing -----------------------------
+
+
+def test_load_seed_fills_an_empty_database(capsys):
+    call_command("load_seed", "--no-record", verbosity=0)
+    assert Meeting.objects.filter(slug="32nd-asean-summit-2018").exists()
+    assert Meeting.objects.count() == 6  # the founding facts; the sourced record is tests/test_record.py's
+
+
+def test_load_seed_never_overwrites_existing_data(capsys):
+    MeetingFactory(title="Edited by staff")
+    call_command("load_seed", "--no-record")
+    assert "seed fixtures not loaded" in capsys.readouterr().out
+    assert list(Meeting.objects.values_list("title", flat=True)) == ["Edited by staff"]
+
+
+def test_load_seed_twice_adds_nothing_and_keeps_edits(record):
+    summit = Meeting.objects.get(series__slug="asean-summit", ordinal=42)
+    summit.theme = "Edited by staff"
+    summit.save()
+    counts = [model.objects.count() for model in (Meeting, Venue, OutcomeDocument, Chairmanship)]
+    out = io.StringIO()
+    call_command("load_seed", stdout=out)
+    assert (
+        "added 0 from venues.csv, 0 from meetings.csv, 0 from documents.csv, 0 from chairmanships.csv" in out.getvalue()
+    )
+    assert [model.objects.count() for model in (Meeting, Venue, OutcomeDocument, Chairmanship)] == counts
+    assert Meeting.objects.get(pk=summit.pk).theme == "Edited by staff"
+
+
+def test_load_seed_corrects_rows_of_an_earlier_seed_only_while_unedited(db):
+    # A database seeded before the 2018 documents were corrected: statuses "planned", no sources.
+    call_command("loaddata", "fixtures/seed.json", verbosity=0)
+    documents = OutcomeDocument.objects.filter(meeting__slug="32nd-asean-summit-2018")
+    documents.update(status="planned", adopted_on=None, source_url="", source_note="")  # keeps the seed's stamp
+    Meeting.objects.filter(slug="32nd-asean-summit-2018").update(source_url="")
+    Meeting.objects.filter(parent__slug="32nd-asean-summit-2018").update(source_url="", source_checked=None)
+    edited = documents.get(kind="statement")  # saving a document also stamps its meeting: that counts as edited
+    edited.summary = "Edited by staff"
+    edited.save()
+    call_command("load_seed", "--no-record", stdout=io.StringIO())
+    assert sorted(documents.values_list("kind", "status", "adopted_on")) == [
+        ("concept_note", "adopted", dt.date(2018, 4, 28)),
+        ("statement", "planned", None),
+        ("vision", "adopted", dt.date(2018, 4, 28)),
+    ]
+    som = Meeting.objects.get(slug="som-32nd-asean-summit-2018")
+    assert (som.source_checked, som.revision) == (dt.date(2026, 11, 30), 2)
+    assert som.source_url.startswith("https://en.vietnamplus.vn/")
+    assert Meeting.objects.get(slug="32nd-asean-summit-2018").source_url == ""  # stamped by the edit above

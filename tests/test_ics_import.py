@@ -1,19 +1,21 @@
+"""Importing a partner's iCalendar file (events/ics_import.py): events become meetings and sessions,
+re-imports update in place, bad input imports nothing, our own feed round-trips."""
+
 import datetime as dt
 import functools
 import http.server
 import threading
 import zoneinfo
-from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.test import override_settings
 from django.urls import reverse
 
 from events.ics_import import import_calendar
 from events.models import Access, Meeting, Mode, Session, Status, Venue
 
-from .conftest import PARTNER, ics_calendar, vevent
+from .conftest import PARTNER, ics_calendar, run_import_ics, vevent, write_ics
 from .factories import MeetingFactory, SeriesFactory, SessionFactory, VenueFactory, timed
 
 pytestmark = pytest.mark.django_db
@@ -22,31 +24,20 @@ UTC = dt.UTC
 JAKARTA = zoneinfo.ZoneInfo("Asia/Jakarta")
 
 
-@pytest.fixture
-def series():
-    return SeriesFactory(slug="partner")
+def jakarta_vevent(uid, summary, start, end, *extra):
+    """An event timed in Asia/Jakarta; `start` and `end` as 20300505T090000."""
+    return vevent(uid, summary, f"DTSTART;TZID=Asia/Jakarta:{start}", f"DTEND;TZID=Asia/Jakarta:{end}", *extra)
 
 
-def write(tmp_path, text, name="partner.ics"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
-
-
-def run(path, series="partner", **kwargs):
-    out, err = StringIO(), StringIO()
-    call_command("import_ics", path, series=series, stdout=out, stderr=err, **kwargs)
-    return out.getvalue(), err.getvalue()
-
-
-def snapshot():
+def calendar_rows():
+    """Sessions and meetings as the import writes them: uid, title, times and revision."""
     return sorted(
         Session.objects.values_list("external_uid", "title", "start", "end", "starts_on", "ends_on", "revision")
     ), sorted(Meeting.objects.values_list("external_uid", "title", "start_date", "end_date", "timezone", "revision"))
 
 
-def test_partner_events_become_meetings_with_one_session_each(tmp_path, series):
-    out, _err = run(write(tmp_path, PARTNER))
+def test_partner_events_become_meetings_with_one_session_each(tmp_path, partner_series):
+    out, _err = run_import_ics(write_ics(tmp_path, PARTNER))
 
     forum = Session.objects.get(external_uid="forum-1@partner.example")
     assert (forum.title, forum.status, forum.timezone) == ("Smart City Forum", Status.TENTATIVE, "Asia/Jakarta")
@@ -55,15 +46,15 @@ def test_partner_events_become_meetings_with_one_session_each(tmp_path, series):
     assert forum.description == "Panels on mobility."
     assert (forum.meeting.title, forum.meeting.series, forum.meeting.external_uid) == (
         "Smart City Forum",
-        series,
+        partner_series,
         "forum-1@partner.example",
     )
     assert (forum.meeting.start_date, forum.meeting.end_date) == (dt.date(2030, 5, 5), dt.date(2030, 5, 5))
     assert out.strip() == f"Imported {tmp_path / 'partner.ics'}: 6 created, 0 updated, 0 unchanged."
 
 
-def test_all_day_event_becomes_date_only_session(tmp_path, series):
-    run(write(tmp_path, PARTNER))
+def test_all_day_event_becomes_date_only_session(tmp_path, partner_series):
+    run_import_ics(write_ics(tmp_path, PARTNER))
 
     expo = Session.objects.get(external_uid="expo-1@partner.example")
     assert (expo.start, expo.end) == (None, None)
@@ -75,34 +66,27 @@ def test_all_day_event_becomes_date_only_session(tmp_path, series):
     )
 
 
-def test_event_without_tzid_is_in_utc(tmp_path, series):
-    run(write(tmp_path, PARTNER))
+def test_event_without_tzid_is_in_utc(tmp_path, partner_series):
+    run_import_ics(write_ics(tmp_path, PARTNER))
 
     call = Session.objects.get(external_uid="call-1@partner.example")
     assert (call.timezone, call.start) == ("UTC", dt.datetime(2030, 6, 1, 6, tzinfo=UTC))
 
 
-def test_sessions_related_to_a_parent_event_share_one_meeting(tmp_path, series):
+def test_sessions_related_to_a_parent_event_share_one_meeting(tmp_path, partner_series):
     text = ics_calendar(
         vevent("summit@p.example", "Summit", "DTSTART;VALUE=DATE:20300701", "DTEND;VALUE=DATE:20300704"),
-        vevent(
-            "opening@p.example",
-            "Opening",
-            "DTSTART;TZID=Asia/Jakarta:20300701T090000",
-            "DTEND;TZID=Asia/Jakarta:20300701T100000",
+        jakarta_vevent(
+            "opening@p.example", "Opening", "20300701T090000", "20300701T100000",
             "RELATED-TO;RELTYPE=PARENT:summit@p.example",
         ),
-        vevent(
-            "retreat@p.example",
-            "Retreat",
-            "DTSTART;TZID=Asia/Jakarta:20300702T140000",
-            "DTEND;TZID=Asia/Jakarta:20300702T160000",
-            "RELATED-TO:summit@p.example",
-            "CLASS:PRIVATE",
+        jakarta_vevent(
+            "retreat@p.example", "Retreat", "20300702T140000", "20300702T160000",
+            "RELATED-TO:summit@p.example", "CLASS:PRIVATE",
         ),
-    )
+    )  # fmt: skip
 
-    run(write(tmp_path, text))
+    run_import_ics(write_ics(tmp_path, text))
 
     summit = Meeting.objects.get(external_uid="summit@p.example")
     assert (summit.title, summit.start_date, summit.end_date) == ("Summit", dt.date(2030, 7, 1), dt.date(2030, 7, 3))
@@ -113,43 +97,40 @@ def test_sessions_related_to_a_parent_event_share_one_meeting(tmp_path, series):
     assert Meeting.objects.count() == 1
 
 
-def test_session_location_matching_a_venue_is_held_there_in_person(tmp_path, series):
+def test_session_location_matching_a_venue_is_held_there_in_person(tmp_path, partner_series):
     VenueFactory(name="Jakarta Convention Center", city="Jakarta", country="ID", timezone="Asia/Jakarta")
     text = ics_calendar(
-        vevent(
-            "x@p.example",
-            "Plenary",
-            "DTSTART;TZID=Asia/Jakarta:20300505T090000",
-            "DTEND;TZID=Asia/Jakarta:20300505T100000",
+        jakarta_vevent(
+            "x@p.example", "Plenary", "20300505T090000", "20300505T100000",
             "LOCATION:Hall A\\, Jakarta Convention Center\\, Jakarta",
         )
-    )
+    )  # fmt: skip
 
-    run(write(tmp_path, text))
+    run_import_ics(write_ics(tmp_path, text))
 
     session = Session.objects.get(external_uid="x@p.example")
     assert (session.venue.name, session.mode) == ("Jakarta Convention Center", Mode.IN_PERSON)
 
 
-def test_reimporting_the_same_file_changes_nothing(tmp_path, series):
-    path = write(tmp_path, PARTNER)
-    run(path)
-    before = snapshot()
+def test_reimporting_the_same_file_changes_nothing(tmp_path, partner_series):
+    path = write_ics(tmp_path, PARTNER)
+    run_import_ics(path)
+    before = calendar_rows()
     history = (Meeting.history.count(), Session.history.count())
 
-    out, _err = run(path)
+    out, _err = run_import_ics(path)
 
-    assert snapshot() == before
+    assert calendar_rows() == before
     assert (Meeting.history.count(), Session.history.count()) == history
     assert out.strip().endswith("0 created, 0 updated, 6 unchanged.")
 
 
-def test_changed_file_updates_in_place(tmp_path, series):
-    run(write(tmp_path, PARTNER))
+def test_changed_file_updates_in_place(tmp_path, partner_series):
+    run_import_ics(write_ics(tmp_path, PARTNER))
     forum = Session.objects.get(external_uid="forum-1@partner.example")
     changed = PARTNER.replace("20300505T090000", "20300505T100000").replace("STATUS:TENTATIVE", "STATUS:CANCELLED")
 
-    out, _err = run(write(tmp_path, changed, "changed.ics"))
+    out, _err = run_import_ics(write_ics(tmp_path, changed, "changed.ics"))
 
     forum.refresh_from_db()
     assert forum.local_start.isoformat() == "2030-05-05T10:00:00+07:00"
@@ -160,11 +141,11 @@ def test_changed_file_updates_in_place(tmp_path, series):
     assert out.strip().endswith("0 created, 2 updated, 4 unchanged.")
 
 
-def test_moved_event_extends_its_meeting(tmp_path, series):
-    run(write(tmp_path, PARTNER))
+def test_moved_event_extends_its_meeting(tmp_path, partner_series):
+    run_import_ics(write_ics(tmp_path, PARTNER))
     moved = PARTNER.replace("20300505T090000", "20300506T090000").replace("20300505T120000", "20300506T120000")
 
-    run(write(tmp_path, moved, "moved.ics"))
+    run_import_ics(write_ics(tmp_path, moved, "moved.ics"))
 
     meeting = Meeting.objects.get(external_uid="forum-1@partner.example")
     assert (meeting.start_date, meeting.end_date) == (dt.date(2030, 5, 6), dt.date(2030, 5, 6))
@@ -174,68 +155,63 @@ def test_moved_event_extends_its_meeting(tmp_path, series):
 # --- Bad input changes nothing --------------------------------------------------
 
 
-def test_not_an_icalendar_file_is_a_clear_error(tmp_path, series):
+def test_not_an_icalendar_file_is_a_clear_error(tmp_path, partner_series):
     with pytest.raises(CommandError, match="not a valid iCalendar file|not an iCalendar file"):
-        run(write(tmp_path, "name,date\nSummit,2030-01-01\n"))
+        run_import_ics(write_ics(tmp_path, "name,date\nSummit,2030-01-01\n"))
     assert Meeting.objects.count() == 0
 
 
-def test_calendar_without_events_is_an_error(tmp_path, series):
+def test_calendar_without_events_is_an_error(tmp_path, partner_series):
     with pytest.raises(CommandError, match=r"The file contains no events \(VEVENT\)\."):
-        run(write(tmp_path, ics_calendar()))
+        run_import_ics(write_ics(tmp_path, ics_calendar()))
 
 
-def test_one_bad_event_imports_nothing(tmp_path, series):
+def test_one_bad_event_imports_nothing(tmp_path, partner_series):
     bad = vevent("bad@p.example", "Backwards", "DTSTART:20300601T100000Z", "DTEND:20300601T090000Z")
     text = PARTNER.replace("END:VCALENDAR", bad + "END:VCALENDAR")
 
     with pytest.raises(CommandError) as error:
-        run(write(tmp_path, text))
+        run_import_ics(write_ics(tmp_path, text))
 
     assert "event 4 (bad@p.example): it ends (2030-06-01T09:00:00+00:00) before it starts" in str(error.value)
     assert (Meeting.objects.count(), Session.objects.count()) == (0, 0)
 
 
-def test_event_without_uid_is_refused(tmp_path, series):
+def test_event_without_uid_is_refused(tmp_path, partner_series):
     text = ics_calendar(
         "BEGIN:VEVENT\r\nDTSTAMP:20300101T000000Z\r\nDTSTART:20300601T100000Z\r\nSUMMARY:x\r\nEND:VEVENT\r\n"
     )
 
     with pytest.raises(CommandError, match="event 1 \\(no UID\\): it has no UID"):
-        run(write(tmp_path, text))
+        run_import_ics(write_ics(tmp_path, text))
 
 
-def test_event_failing_model_validation_rolls_back_the_others(tmp_path, series):
+def test_event_failing_model_validation_rolls_back_the_others(tmp_path, partner_series):
     # A title too long for the model passes parsing but fails full_clean after other meetings were saved.
     text = PARTNER.replace("UID:call-1@partner.example", "UID:" + "u" * 300 + "@partner.example")
 
     with pytest.raises(CommandError) as error:
-        run(write(tmp_path, text))
+        run_import_ics(write_ics(tmp_path, text))
 
     assert "cannot be imported, so nothing was" in str(error.value)
     assert "Ensure this value has at most 255 characters" in str(error.value)
     assert (Meeting.objects.count(), Session.objects.count()) == (0, 0)
 
 
-def test_unknown_series_is_a_clear_error(tmp_path, series):
-    with pytest.raises(CommandError, match="No series with slug “nope”. Known series: partner."):
-        run(write(tmp_path, PARTNER), series="nope")
-
-
-def test_missing_file_is_a_clear_error(tmp_path, series):
+def test_missing_file_is_a_clear_error(tmp_path, partner_series):
     with pytest.raises(CommandError, match="Cannot read .*missing.ics"):
-        run(str(tmp_path / "missing.ics"))
+        run_import_ics(str(tmp_path / "missing.ics"))
 
 
 @override_settings(MAX_IMPORT_UPLOAD_BYTES=100)
-def test_file_over_the_size_limit_is_refused(tmp_path, series):
+def test_file_over_the_size_limit_is_refused(tmp_path, partner_series):
     with pytest.raises(CommandError, match="partner.ics is larger than the limit of 100 bytes; nothing was imported."):
-        run(write(tmp_path, PARTNER))
+        run_import_ics(write_ics(tmp_path, PARTNER))
 
 
-def test_other_url_schemes_are_refused(series):
+def test_other_url_schemes_are_refused(partner_series):
     with pytest.raises(CommandError, match="Only http and https addresses can be fetched, not “ftp:”."):
-        run("ftp://example.org/calendar.ics")
+        run_import_ics("ftp://example.org/calendar.ics")
 
 
 # --- URL, progress, direct use ------------------------------------------------------
@@ -253,44 +229,25 @@ def http_dir(tmp_path):
     server.server_close()
 
 
-def test_import_from_url(http_dir, series):
+def test_import_from_url(http_dir, partner_series):
     directory, base = http_dir
-    write(directory, PARTNER)
+    write_ics(directory, PARTNER)
 
-    out, _err = run(f"{base}/partner.ics")
+    out, _err = run_import_ics(f"{base}/partner.ics")
 
     assert "6 created" in out
     assert Session.objects.count() == 3
 
 
-def test_url_that_fails_is_a_clear_error(http_dir, series):
+def test_url_that_fails_is_a_clear_error(http_dir, partner_series):
     _directory, base = http_dir
 
     with pytest.raises(CommandError, match="Cannot read .*/absent.ics: HTTP Error 404"):
-        run(f"{base}/absent.ics")
+        run_import_ics(f"{base}/absent.ics")
 
 
-def test_large_file_shows_a_progress_bar(tmp_path, series):
-    events = [
-        vevent(
-            f"e{n}@p.example", f"Event {n}", f"DTSTART;VALUE=DATE:203001{n % 28 + 1:02}", "DTEND;VALUE=DATE:20300201"
-        )
-        for n in range(60)
-    ]
-    _out, err = run(write(tmp_path, ics_calendar(*events)))
-
-    assert "60/60" in err
-    assert Session.objects.count() == 60
-
-
-def test_small_file_or_no_progress_shows_no_bar(tmp_path, series):
-    _out, err = run(write(tmp_path, PARTNER), no_progress=True)
-
-    assert err == ""
-
-
-def test_import_calendar_function_reports_counts(series):
-    result = import_calendar(data=PARTNER.encode(), series=series)
+def test_import_calendar_function_reports_counts(partner_series):
+    result = import_calendar(data=PARTNER.encode(), series=partner_series)
 
     assert (result.created, result.updated, result.unchanged) == (6, 0, 0)
 
@@ -299,12 +256,12 @@ def test_import_calendar_function_reports_counts(series):
 
 
 def test_own_feed_reimported_into_the_same_database_changes_nothing(client, seed, tmp_path):
-    path = write(tmp_path, client.get(reverse("events:feed_all")).content.decode(), "all.ics")
-    before = snapshot()
+    path = write_ics(tmp_path, client.get(reverse("events:feed_all")).content.decode(), "all.ics")
+    before = calendar_rows()
 
-    out, _err = run(path, series="cpr")
+    out, _err = run_import_ics(path, series="cpr")
 
-    assert snapshot() == before
+    assert calendar_rows() == before
     assert "0 created, 0 updated" in out
 
 
@@ -339,7 +296,7 @@ def test_round_trip_of_all_ics_into_an_empty_database(client, tmp_path):
     Meeting.objects.all().delete()
     Venue.objects.all().delete()
 
-    run(write(tmp_path, feed.content.decode(), "all.ics"), series="imported")
+    run_import_ics(write_ics(tmp_path, feed.content.decode(), "all.ics"), series="imported")
 
     assert session_facts() == original
     assert sorted(Meeting.objects.values_list("title", "timezone", "series")) == [
@@ -366,7 +323,7 @@ def test_round_trip_keeps_rescheduled_as_scheduled_and_postponed_as_cancelled(cl
     Session.objects.all().delete()
     Meeting.objects.all().delete()
 
-    run(write(tmp_path, feed, "all.ics"), series="imported")
+    run_import_ics(write_ics(tmp_path, feed, "all.ics"), series="imported")
 
     assert dict(Session.objects.values_list("title", "status")) == {
         "Moved": Status.SCHEDULED,
@@ -381,11 +338,11 @@ def test_round_trip_keeps_rescheduled_as_scheduled_and_postponed_as_cancelled(cl
         ("DTSTART:99981231T230000Z", "DTEND:99991231T230000Z", "it ends in the year 9999, outside 2 to 9998"),
     ],
 )
-def test_event_at_the_end_of_the_calendar_is_refused_not_a_crash(tmp_path, series, start, end, message):
+def test_event_at_the_end_of_the_calendar_is_refused_not_a_crash(tmp_path, partner_series, start, end, message):
     text = PARTNER.replace("END:VCALENDAR", vevent("edge@p.example", "Edge", start, end) + "END:VCALENDAR")
 
     with pytest.raises(CommandError) as error:
-        run(write(tmp_path, text))
+        run_import_ics(write_ics(tmp_path, text))
 
     assert f"event 4 (edge@p.example): {message}" in str(error.value)
     assert (Meeting.objects.count(), Session.objects.count()) == (0, 0)
