@@ -1,4 +1,4 @@
-"""Personal feed tokens (events/feed_tokens.py): the page that issues, lists and revokes them."""
+"""Personal feed tokens (events/feed_tokens.py): stored as a hash, and the page that issues, lists and revokes them."""
 
 import pytest
 from django.conf import settings
@@ -9,6 +9,17 @@ from events.models import FeedToken
 from .factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def test_feed_token_stores_only_hash_and_finds_by_secret():
+    user = UserFactory()
+    token, secret = FeedToken.issue(user=user)
+    assert secret not in token.token_hash
+    assert len(secret) >= 40
+    assert FeedToken.objects.for_secret(secret) == token
+    token.revoke()
+    assert FeedToken.objects.for_secret(secret) is None
+    assert FeedToken.objects.for_secret("not-a-token") is None
 
 
 def test_token_page_needs_login(client):

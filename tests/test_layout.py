@@ -5,11 +5,6 @@ fixtures and helpers only in conftest.py, and no staff test signed in as a super
 import ast
 import pathlib
 
-import pytest
-
-# Until the test modules of issue 15 are moved; removed when they are.
-pytestmark = pytest.mark.xfail(reason="test modules being moved (issue 15)", strict=False)
-
 TESTS = pathlib.Path(__file__).parent
 ROOT = TESTS.parent
 

@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from events.models import Access, FeedToken, Meeting, Mode, Session, Status
+from events.models import Access, Meeting, Mode, Session, Status
 
 from .conftest import labuan_bajo_summit, meeting_change_form, rejected_by_database
-from .factories import MeetingFactory, SeriesFactory, SessionFactory, UserFactory, VenueFactory, timed
+from .factories import MeetingFactory, SeriesFactory, SessionFactory, VenueFactory, timed
 
 pytestmark = pytest.mark.django_db
 
@@ -230,17 +230,6 @@ def test_session_duplicate_date_only_is_ordered_before_timed_on_same_day():
 
 
 # --- Feed tokens -------------------------------------------------------------------
-
-
-def test_feed_token_stores_only_hash_and_finds_by_secret():
-    user = UserFactory()
-    token, secret = FeedToken.issue(user=user)
-    assert secret not in token.token_hash
-    assert len(secret) >= 40
-    assert FeedToken.objects.for_secret(secret) == token
-    token.revoke()
-    assert FeedToken.objects.for_secret(secret) is None
-    assert FeedToken.objects.for_secret("not-a-token") is None
 
 
 # --- Visibility and querysets ------------------------------------------------------
