@@ -379,32 +379,16 @@ def run_tasks(db):
     return run
 
 
-ROLES = ["Viewer", "Data entry", "Editor", "Administrator"]
+# One fixture per staff role, for the admin and API tests alike: `<role>_user` holds the role (a group made
+# by events.roles), `<role>_client` is the site signed in as them, `<role>_api` the API. Roles, not a
+# superuser, so every test meets the permissions (tests/test_layout.py checks nobody signs in as one).
+ROLE_USERNAMES = {"Viewer": "viewer", "Data entry": "clerk", "Editor": "editor", "Administrator": "administrator"}
+ROLES = list(ROLE_USERNAMES)
 
 
 def role_user(role, username):
-    """A staff user holding one role (a group made by events.roles), as a new user would be set up."""
+    """A staff user holding one role, as a new user would be set up."""
     return StaffFactory(username=username, role=role)
-
-
-@pytest.fixture
-def viewer_user(db):
-    return role_user("Viewer", "viewer")
-
-
-@pytest.fixture
-def data_entry_user(db):
-    return role_user("Data entry", "clerk")
-
-
-@pytest.fixture
-def editor_user(db):
-    return role_user("Editor", "editor")
-
-
-@pytest.fixture
-def administrator_user(db):
-    return role_user("Administrator", "administrator")
 
 
 def signed_in(user, api=False):
@@ -418,36 +402,38 @@ def signed_in(user, api=False):
     return client
 
 
-@pytest.fixture
-def viewer_client(viewer_user):
-    return signed_in(viewer_user)
+def role_fixtures(role):
+    """The `<role>_user`, `<role>_client` and `<role>_api` fixtures of one role."""
+    key = role.lower().replace(" ", "_")
+
+    @pytest.fixture(name=f"{key}_user")
+    def user_with_role(db):
+        return role_user(role, ROLE_USERNAMES[role])
+
+    @pytest.fixture(name=f"{key}_client")
+    def site_signed_in(request):
+        return signed_in(request.getfixturevalue(f"{key}_user"))
+
+    @pytest.fixture(name=f"{key}_api")
+    def api_signed_in(request):
+        return signed_in(request.getfixturevalue(f"{key}_user"), api=True)
+
+    return user_with_role, site_signed_in, api_signed_in
+
+
+viewer_user, viewer_client, viewer_api = role_fixtures("Viewer")
+data_entry_user, data_entry_client, data_entry_api = role_fixtures("Data entry")
+editor_user, editor_client, editor_api = role_fixtures("Editor")
+administrator_user, administrator_client, administrator_api = role_fixtures("Administrator")
 
 
 @pytest.fixture
-def data_entry_client(data_entry_user):
-    return signed_in(data_entry_user)
-
-
-@pytest.fixture
-def editor_client(editor_user):
-    return signed_in(editor_user)
-
-
-@pytest.fixture
-def administrator_client(administrator_user):
-    return signed_in(administrator_user)
-
-
-@pytest.fixture
-def role_users(db, user):
+def role_users(request, user):
     """One user per role, anonymous first (None), in the order of the README's policy table."""
     return {
         "anonymous": None,
         "signed in, no role": user,
-        "Viewer": role_user("Viewer", "viewer"),
-        "Data entry": role_user("Data entry", "clerk"),
-        "Editor": role_user("Editor", "editor"),
-        "Administrator": role_user("Administrator", "administrator"),
+        **{role: request.getfixturevalue(f"{role.lower().replace(' ', '_')}_user") for role in ROLES},
     }
 
 

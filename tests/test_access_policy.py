@@ -10,7 +10,7 @@ from django.urls import reverse
 from events import access
 from events.models import Access, Meeting
 
-from .conftest import readme_policy_table, role_user, signed_in
+from .conftest import readme_policy_table
 from .factories import DocumentFactory, MeetingFactory, SeriesFactory, SessionFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,9 +85,8 @@ def new_meeting_post(level):
     return data
 
 
-def test_data_entry_cannot_publish_a_meeting():
-    client = signed_in(role_user("Data entry", "clerk"))
-    response = client.post(reverse("admin:events_meeting_add"), new_meeting_post(Access.PUBLIC))
+def test_data_entry_cannot_publish_a_meeting(data_entry_client):
+    response = data_entry_client.post(reverse("admin:events_meeting_add"), new_meeting_post(Access.PUBLIC))
     assert response.status_code == 200
     form = response.context["adminform"].form
     # The access choices offered are the policy's: a clerk creates restricted items only.
@@ -96,13 +95,13 @@ def test_data_entry_cannot_publish_a_meeting():
     assert Meeting.objects.count() == 0
 
 
-def test_data_entry_may_save_a_restricted_meeting_and_an_editor_may_publish():
-    clerk = signed_in(role_user("Data entry", "clerk"))
-    response = clerk.post(reverse("admin:events_meeting_add"), new_meeting_post(Access.RESTRICTED))
+def test_data_entry_may_save_a_restricted_meeting_and_an_editor_may_publish(data_entry_client, editor_client):
+    response = data_entry_client.post(reverse("admin:events_meeting_add"), new_meeting_post(Access.RESTRICTED))
     assert response.status_code == 302
     assert Meeting.objects.get().access == Access.RESTRICTED
 
-    editor = signed_in(role_user("Editor", "editor"))
-    response = editor.post(reverse("admin:events_meeting_add"), {**new_meeting_post(Access.PUBLIC), "slug": "other"})
+    response = editor_client.post(
+        reverse("admin:events_meeting_add"), {**new_meeting_post(Access.PUBLIC), "slug": "other"}
+    )
     assert response.status_code == 302
     assert Meeting.objects.get(slug="other").access == Access.PUBLIC

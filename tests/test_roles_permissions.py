@@ -7,7 +7,6 @@ from django.urls import reverse
 
 from events.models import Meeting
 
-from .conftest import role_user, signed_in
 from .factories import MeetingFactory
 
 
@@ -33,19 +32,17 @@ def test_roles_exist_with_growing_permissions():
 
 
 @pytest.mark.django_db
-def test_viewer_sees_meetings_in_admin_but_cannot_change_them():
+def test_viewer_sees_meetings_in_admin_but_cannot_change_them(viewer_client):
     meeting = MeetingFactory()
-    client = signed_in(role_user("Viewer", "viewer"))
-    assert client.get(reverse("admin:events_meeting_changelist")).status_code == 200
-    response = client.post(reverse("admin:events_meeting_change", args=[meeting.pk]), {"title": "Changed"})
+    assert viewer_client.get(reverse("admin:events_meeting_changelist")).status_code == 200
+    response = viewer_client.post(reverse("admin:events_meeting_change", args=[meeting.pk]), {"title": "Changed"})
     assert response.status_code == 403
     assert Meeting.objects.get(pk=meeting.pk).title == meeting.title
 
 
 @pytest.mark.django_db
-def test_data_entry_cannot_delete_meetings():
+def test_data_entry_cannot_delete_meetings(data_entry_client):
     meeting = MeetingFactory()
-    client = signed_in(role_user("Data entry", "clerk"))
-    response = client.post(reverse("admin:events_meeting_delete", args=[meeting.pk]), {"post": "yes"})
+    response = data_entry_client.post(reverse("admin:events_meeting_delete", args=[meeting.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert Meeting.objects.filter(pk=meeting.pk).exists()

@@ -10,7 +10,7 @@ import pytest
 
 from events.models import Access, Meeting, Mode, Session
 
-from .conftest import meeting_payload, role_user, signed_in, virtual_session
+from .conftest import meeting_payload, virtual_session
 from .factories import MeetingFactory, SeriesFactory, SessionFactory, VenueFactory, timed
 
 pytestmark = pytest.mark.django_db
@@ -314,8 +314,8 @@ def new_meeting_payload(**extra):
     }  # fmt: skip
 
 
-def test_data_entry_cannot_publish_a_meeting_through_the_api():
-    response = signed_in(role_user("Data entry", "clerk"), api=True).post(
+def test_data_entry_cannot_publish_a_meeting_through_the_api(data_entry_api):
+    response = data_entry_api.post(
         "/api/v1/meetings/", new_meeting_payload(access="public"), format="json"
     )
 
@@ -326,9 +326,8 @@ def test_data_entry_cannot_publish_a_meeting_through_the_api():
     assert Meeting.objects.count() == 0
 
 
-def test_meeting_data_entry_creates_without_a_level_starts_restricted_with_a_note():
-    clerk = signed_in(role_user("Data entry", "clerk"), api=True)
-    response = clerk.post("/api/v1/meetings/", new_meeting_payload(), format="json")
+def test_meeting_data_entry_creates_without_a_level_starts_restricted_with_a_note(data_entry_api):
+    response = data_entry_api.post("/api/v1/meetings/", new_meeting_payload(), format="json")
 
     assert (response.status_code, response.json()["access"]) == (201, "restricted")
     assert (
@@ -337,25 +336,23 @@ def test_meeting_data_entry_creates_without_a_level_starts_restricted_with_a_not
     assert list(Meeting.objects.values_list("slug", "access")) == [("new", "restricted")]
 
 
-def test_data_entry_cannot_make_a_restricted_meeting_public_but_an_editor_can():
+def test_data_entry_cannot_make_a_restricted_meeting_public_but_an_editor_can(data_entry_api, editor_api):
     meeting = MeetingFactory(slug="quiet", access=Access.RESTRICTED)
     url = "/api/v1/meetings/quiet/"
 
-    clerk, editor = (signed_in(role_user(*role), api=True) for role in (("Data entry", "clerk"), ("Editor", "editor")))
-    refused = clerk.patch(url, {"access": "public"}, format="json", HTTP_IF_MATCH='"1"')
+    refused = data_entry_api.patch(url, {"access": "public"}, format="json", HTTP_IF_MATCH='"1"')
     meeting.refresh_from_db()
     assert (refused.status_code, meeting.access) == (400, Access.RESTRICTED)
 
-    allowed = editor.patch(url, {"access": "public"}, format="json", HTTP_IF_MATCH='"1"')
+    allowed = editor_api.patch(url, {"access": "public"}, format="json", HTTP_IF_MATCH='"1"')
     meeting.refresh_from_db()
     assert (allowed.status_code, meeting.access) == (200, Access.PUBLIC)
 
 
-def test_data_entry_may_create_a_restricted_meeting_and_edit_a_public_one():
-    clerk = signed_in(role_user("Data entry", "clerk"), api=True)
-    created = clerk.post("/api/v1/meetings/", new_meeting_payload(access="restricted"), format="json")
+def test_data_entry_may_create_a_restricted_meeting_and_edit_a_public_one(data_entry_api):
+    created = data_entry_api.post("/api/v1/meetings/", new_meeting_payload(access="restricted"), format="json")
     MeetingFactory(slug="open", access=Access.PUBLIC)
-    edited = clerk.patch("/api/v1/meetings/open/", {"title": "Renamed"}, format="json", HTTP_IF_MATCH='"1"')
+    edited = data_entry_api.patch("/api/v1/meetings/open/", {"title": "Renamed"}, format="json", HTTP_IF_MATCH='"1"')
 
     assert (created.status_code, created.json()["access"]) == (201, "restricted")
     assert (edited.status_code, edited.json()["title"]) == (200, "Renamed")
