@@ -7,23 +7,27 @@ import zoneinfo
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.db import IntegrityError
+from django.db import transaction
+from django.urls import URLPattern
+from django.urls import URLResolver
+from django.urls import get_resolver
+from django.urls import reverse
+from events.models import Access
+from events.models import Meeting
+from events.models import Mode
+from events.models import OutcomeDocument
 
-from events.models import Access, Meeting, Mode, OutcomeDocument
-
-from .factories import (
-    DelegationFactory,
-    DelegationMemberFactory,
-    DocumentFactory,
-    MeetingFactory,
-    SeriesFactory,
-    SessionFactory,
-    StaffFactory,
-    UserFactory,
-    VenueFactory,
-    timed,
-)
+from .factories import DelegationFactory
+from .factories import DelegationMemberFactory
+from .factories import DocumentFactory
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import StaffFactory
+from .factories import UserFactory
+from .factories import VenueFactory
+from .factories import timed
 
 
 @pytest.fixture(autouse=True)
@@ -214,7 +218,12 @@ def write_record(directory, *, meetings=(), venues=("Denpasar,Denpasar,ID,Asia/M
 
 def snapshot():
     """Every row's `updated` stamp and every revision: equal before and after means nothing was written."""
-    from events.models import Delegation, Meeting, OutcomeDocument, Series, Session, Venue
+    from events.models import Delegation
+    from events.models import Meeting
+    from events.models import OutcomeDocument
+    from events.models import Series
+    from events.models import Session
+    from events.models import Venue
 
     return {
         model.__name__: sorted(model.objects.values_list("pk", "updated", "revision"))
@@ -357,8 +366,9 @@ def run_tasks(db):
             # As if `later` had passed: every due time moves that much closer.
             from django.db.models import F
             from django_tasks_db.models import get_date_max
-
-            from events.models import Alert, AlertProfile, WebhookDelivery
+            from events.models import Alert
+            from events.models import AlertProfile
+            from events.models import WebhookDelivery
 
             DBTaskResult.objects.filter(status="READY").exclude(run_after=get_date_max()).update(
                 run_after=F("run_after") - later

@@ -3,11 +3,13 @@ as an anonymous visitor with restricted and confidential data present; none of i
 
 import pytest
 from django.test import Client
-
 from events.access import visible_levels
 
-from .conftest import SEARCHES, fill, patterns
-from .factories import StaffFactory, UserFactory
+from .conftest import SEARCHES
+from .conftest import fill
+from .conftest import patterns
+from .factories import StaffFactory
+from .factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

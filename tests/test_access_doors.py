@@ -8,14 +8,22 @@ import threading
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
-from django.test import Client, RequestFactory
+from django.test import Client
+from django.test import RequestFactory
+from events import access
+from events import history
+from events import ical
+from events import views
+from events.models import Access
+from events.models import Meeting
 from rest_framework.test import APIClient
 
-from events import access, history, ical, views
-from events.models import Access, Meeting
-
-from .conftest import admin_meeting_post, dataset, ics_event, new_meeting
-from .factories import DocumentFactory, MeetingFactory
+from .conftest import admin_meeting_post
+from .conftest import dataset
+from .conftest import ics_event
+from .conftest import new_meeting
+from .factories import DocumentFactory
+from .factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -274,7 +282,9 @@ def shared_callbacks():
     """URL callbacks that are one instance serving every request (not a function such as as_view() makes)."""
     import inspect
 
-    from django.urls import URLPattern, URLResolver, get_resolver
+    from django.urls import URLPattern
+    from django.urls import URLResolver
+    from django.urls import get_resolver
 
     def walk(resolver):
         for entry in resolver.url_patterns:
@@ -329,7 +339,8 @@ def test_spreadsheet_import_page_tells_a_clerk_new_rows_start_restricted(data_en
 def test_spreadsheet_row_without_access_level_from_a_clerk_starts_restricted(data_entry_user):
     from events.resources import MeetingResource
 
-    from .factories import SeriesFactory, VenueFactory
+    from .factories import SeriesFactory
+    from .factories import VenueFactory
 
     SeriesFactory(slug="summit")
     VenueFactory(name="Suntec", city="Singapore")

@@ -6,12 +6,16 @@ import re
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
-
 from events import access
-from events.models import Access, Meeting
+from events.models import Access
+from events.models import Meeting
 
 from .conftest import readme_policy_table
-from .factories import DocumentFactory, MeetingFactory, SeriesFactory, SessionFactory, VenueFactory
+from .factories import DocumentFactory
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import VenueFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -19,21 +19,26 @@ import re
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
-
 from events import access
-from events.models import Access, Delegation, Meeting, OutcomeDocument, Session
+from events.models import Access
+from events.models import Delegation
+from events.models import Meeting
+from events.models import OutcomeDocument
+from events.models import Session
 
-from .conftest import (
-    SEARCHES,
-    admin_meeting_post,
-    fill,
-    ics_event,
-    new_meeting,
-    patterns,
-    readme_policy_table,
-    signed_in,
-)
-from .factories import DocumentFactory, MeetingFactory, SeriesFactory, SessionFactory, VenueFactory
+from .conftest import SEARCHES
+from .conftest import admin_meeting_post
+from .conftest import fill
+from .conftest import ics_event
+from .conftest import new_meeting
+from .conftest import patterns
+from .conftest import readme_policy_table
+from .conftest import signed_in
+from .factories import DocumentFactory
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import VenueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +120,8 @@ def content_type_urls():
 
 
 def export_posts():
-    from events.resources import MeetingResource, SessionResource
+    from events.resources import MeetingResource
+    from events.resources import SessionResource
 
     return {
         "/admin/events/meeting/export/": {

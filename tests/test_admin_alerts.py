@@ -1,9 +1,10 @@
 """Admin of change alerts (events/admin_alerts.py): the webhook delivery log."""
 
 from django.urls import reverse
-
 from events.models import Status
-from tests.conftest import follow, save_changes
+
+from tests.conftest import follow
+from tests.conftest import save_changes
 
 
 def test_webhook_delivery_log_in_admin(staff_client, webhook_receiver, run_tasks, planner, summit):

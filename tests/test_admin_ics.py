@@ -3,8 +3,8 @@ file's error, and the meeting change list links to it."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-
-from events.models import Meeting, Session
+from events.models import Meeting
+from events.models import Session
 
 from .conftest import PARTNER
 

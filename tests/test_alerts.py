@@ -10,20 +10,27 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
-
 from events import alerts
-from events.models import Access, Alert, AlertProfile, Change, Mode, Status, WebhookDelivery
-from tests.conftest import follow, free_port, save_changes, text_of
-from tests.factories import (
-    DelegationFactory,
-    DocumentFactory,
-    MeetingFactory,
-    SessionFactory,
-    StaffFactory,
-    UserFactory,
-    VenueFactory,
-    timed,
-)
+from events.models import Access
+from events.models import Alert
+from events.models import AlertProfile
+from events.models import Change
+from events.models import Mode
+from events.models import Status
+from events.models import WebhookDelivery
+
+from tests.conftest import follow
+from tests.conftest import free_port
+from tests.conftest import save_changes
+from tests.conftest import text_of
+from tests.factories import DelegationFactory
+from tests.factories import DocumentFactory
+from tests.factories import MeetingFactory
+from tests.factories import SessionFactory
+from tests.factories import StaffFactory
+from tests.factories import UserFactory
+from tests.factories import VenueFactory
+from tests.factories import timed
 
 
 def html_of(message):

@@ -5,7 +5,8 @@ import pytest
 from django.test import Client
 
 from .conftest import signed_in
-from .factories import MeetingFactory, StaffFactory
+from .factories import MeetingFactory
+from .factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,19 +8,22 @@ import datetime as dt
 import re
 
 import pytest
+from events.models import Access
+from events.models import Meeting
+from events.models import Mode
+from events.models import Session
+from events.models import Status
 
-from events.models import Access, Meeting, Mode, Session, Status
-
-from .conftest import count_queries, meeting_payload, virtual_session
-from .factories import (
-    DelegationFactory,
-    DelegationMemberFactory,
-    DocumentFactory,
-    MeetingFactory,
-    SeriesFactory,
-    SessionFactory,
-    VenueFactory,
-)
+from .conftest import count_queries
+from .conftest import meeting_payload
+from .conftest import virtual_session
+from .factories import DelegationFactory
+from .factories import DelegationMemberFactory
+from .factories import DocumentFactory
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import VenueFactory
 
 pytestmark = pytest.mark.django_db
 

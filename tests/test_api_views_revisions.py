@@ -7,8 +7,13 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from .conftest import api_token, snapshot
-from .factories import DocumentFactory, MeetingFactory, SeriesFactory, SessionFactory, StaffFactory
+from .conftest import api_token
+from .conftest import snapshot
+from .factories import DocumentFactory
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 from django.core.management import call_command
-
-from events.models import Alert, Follow
+from events.models import Alert
+from events.models import Follow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

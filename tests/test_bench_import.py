@@ -5,8 +5,8 @@ import json
 
 import pytest
 from django.core.management import call_command
-
-from events.models import Meeting, Series
+from events.models import Meeting
+from events.models import Series
 
 pytestmark = pytest.mark.django_db
 

@@ -15,14 +15,12 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from .factories import (
-    DelegationFactory,
-    DelegationMemberFactory,
-    MeetingFactory,
-    SeriesFactory,
-    SessionFactory,
-    bilingual_summit,
-)
+from .factories import DelegationFactory
+from .factories import DelegationMemberFactory
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import bilingual_summit
 
 # Playwright's sync API keeps an event loop running in the test thread; the factories'
 # database writes there are plain synchronous code, which Django would otherwise refuse.

@@ -4,24 +4,24 @@ import gzip
 
 import brotli
 import pytest
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 from django.test.utils import CaptureQueriesContext
-
 from events import caching
-from events.models import Access, Meeting, Session
+from events.models import Access
+from events.models import Meeting
+from events.models import Session
 from events.triggers import change_stamp
 
-from .factories import (
-    DelegationFactory,
-    DelegationMemberFactory,
-    DocumentFactory,
-    MeetingFactory,
-    PersonFactory,
-    SeriesFactory,
-    SessionFactory,
-    StaffFactory,
-    VenueFactory,
-)
+from .factories import DelegationFactory
+from .factories import DelegationMemberFactory
+from .factories import DocumentFactory
+from .factories import MeetingFactory
+from .factories import PersonFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import StaffFactory
+from .factories import VenueFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ import logging
 
 import pytest
 from django.core.cache import cache
-from django.test import Client, override_settings
+from django.test import Client
+from django.test import override_settings
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,9 @@ import pytest
 from django.test import Client
 
 from .conftest import admin_meeting_change
-from .factories import DocumentFactory, MeetingFactory, SessionFactory
+from .factories import DocumentFactory
+from .factories import MeetingFactory
+from .factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,12 @@ import importlib
 import pytest
 from django.apps import apps
 from django.urls import reverse
-
-from events.models import Meeting, Session
+from events.models import Meeting
+from events.models import Session
 
 from .conftest import delete_in_admin
-from .factories import MeetingFactory, SessionFactory
+from .factories import MeetingFactory
+from .factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 

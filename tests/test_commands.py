@@ -2,11 +2,15 @@
 (series and user, progress bar); the import itself is tests/test_ics_import.py's."""
 
 import pytest
-from django.core.management import CommandError, call_command
-
+from django.core.management import CommandError
+from django.core.management import call_command
 from events.models import Session
 
-from .conftest import PARTNER, ics_calendar, run_import_ics, vevent, write_ics
+from .conftest import PARTNER
+from .conftest import ics_calendar
+from .conftest import run_import_ics
+from .conftest import vevent
+from .conftest import write_ics
 
 pytestmark = pytest.mark.django_db
 

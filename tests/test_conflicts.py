@@ -5,20 +5,19 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-
-from events.conflicts import delegation_schedule, find_conflicts
-from events.models import Access, Status
+from events.conflicts import delegation_schedule
+from events.conflicts import find_conflicts
+from events.models import Access
+from events.models import Status
 
 from .conftest import session_at
-from .factories import (
-    DelegationFactory,
-    DelegationMemberFactory,
-    MeetingFactory,
-    PersonFactory,
-    SessionFactory,
-    StaffFactory,
-    timed,
-)
+from .factories import DelegationFactory
+from .factories import DelegationMemberFactory
+from .factories import MeetingFactory
+from .factories import PersonFactory
+from .factories import SessionFactory
+from .factories import StaffFactory
+from .factories import timed
 
 pytestmark = pytest.mark.django_db
 

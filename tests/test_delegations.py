@@ -1,11 +1,16 @@
 """Delegations (events/delegations.py): one per country and one head, seen with their meeting."""
 
 import pytest
-
-from events.models import Access, Delegation, DelegationMember
+from events.models import Access
+from events.models import Delegation
+from events.models import DelegationMember
 
 from .conftest import rejected_by_database
-from .factories import DelegationFactory, DelegationMemberFactory, MeetingFactory, PersonFactory, StaffFactory
+from .factories import DelegationFactory
+from .factories import DelegationMemberFactory
+from .factories import MeetingFactory
+from .factories import PersonFactory
+from .factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,11 +4,15 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-
-from events.models import Access, Meeting, OutcomeDocument
+from events.models import Access
+from events.models import Meeting
+from events.models import OutcomeDocument
 
 from .conftest import rejected_by_database
-from .factories import DocumentFactory, MeetingFactory, SessionFactory, StaffFactory
+from .factories import DocumentFactory
+from .factories import MeetingFactory
+from .factories import SessionFactory
+from .factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -3,11 +3,12 @@
 import datetime as dt
 
 import pytest
-
 from events.editions import replace_ordinal
 from events.models import Status
 
-from .factories import MeetingFactory, SessionFactory, timed
+from .factories import MeetingFactory
+from .factories import SessionFactory
+from .factories import timed
 
 pytestmark = pytest.mark.django_db
 

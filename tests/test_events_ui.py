@@ -4,7 +4,10 @@ import re
 
 import pytest
 
-from .factories import MeetingFactory, SeriesFactory, SessionFactory, timed
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import timed
 
 pytestmark = pytest.mark.django_db
 

@@ -9,22 +9,24 @@ from io import StringIO
 
 import icalendar
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from events.models import Access
+from events.models import Meeting
+from events.models import Mode
+from events.models import Session
+from events.models import Status
 
-from events.models import Access, Meeting, Mode, Session, Status
-
-from .factories import (
-    DelegationFactory,
-    DelegationMemberFactory,
-    DocumentFactory,
-    MeetingFactory,
-    SeriesFactory,
-    SessionFactory,
-    VenueFactory,
-    timed,
-)
+from .factories import DelegationFactory
+from .factories import DelegationMemberFactory
+from .factories import DocumentFactory
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import VenueFactory
+from .factories import timed
 
 pytestmark = pytest.mark.django_db
 

@@ -4,12 +4,9 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-
 from events import families
 
-from .factories import (
-    MeetingFactory,
-)
+from .factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
 

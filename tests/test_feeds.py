@@ -10,24 +10,33 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import http_date, parse_http_date
+from django.utils.http import http_date
+from django.utils.http import parse_http_date
+from events import caching
+from events import feeds
+from events import ical_assembly
+from events.models import Access
+from events.models import FeedToken
+from events.models import Meeting
+from events.models import Mode
+from events.models import OutcomeDocument
+from events.models import Session
+from events.models import Status
 
-from events import caching, feeds, ical_assembly
-from events.models import Access, FeedToken, Meeting, Mode, OutcomeDocument, Session, Status
-
-from .conftest import calendar_of, sessions_in_months, suid, uids
-from .factories import (
-    DelegationFactory,
-    DelegationMemberFactory,
-    DocumentFactory,
-    MeetingFactory,
-    SeriesFactory,
-    SessionFactory,
-    StaffFactory,
-    UserFactory,
-    VenueFactory,
-    timed,
-)
+from .conftest import calendar_of
+from .conftest import sessions_in_months
+from .conftest import suid
+from .conftest import uids
+from .factories import DelegationFactory
+from .factories import DelegationMemberFactory
+from .factories import DocumentFactory
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import StaffFactory
+from .factories import UserFactory
+from .factories import VenueFactory
+from .factories import timed
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2030, 3, 1)

@@ -23,23 +23,28 @@ import brotli
 import icalendar
 import pytest
 from django.contrib.auth.models import Permission
-from hypothesis import HealthCheck, Phase, given, settings
+from events import ical
+from events import ical_assembly
+from events.models import Access
+from events.models import FeedToken
+from events.models import Mode
+from events.models import OutcomeDocument
+from events.models import Status
+from hypothesis import HealthCheck
+from hypothesis import Phase
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from events import ical, ical_assembly
-from events.models import Access, FeedToken, Mode, OutcomeDocument, Status
-
-from .factories import (
-    DelegationFactory,
-    DelegationMemberFactory,
-    DocumentFactory,
-    MeetingFactory,
-    SeriesFactory,
-    SessionFactory,
-    UserFactory,
-    VenueFactory,
-    timed,
-)
+from .factories import DelegationFactory
+from .factories import DelegationMemberFactory
+from .factories import DocumentFactory
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import UserFactory
+from .factories import VenueFactory
+from .factories import timed
 
 HERE = Path(__file__).parent
 ICALJS_SCRIPT = HERE / "interop" / "parse_icaljs.js"

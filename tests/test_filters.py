@@ -6,11 +6,21 @@ import datetime as dt
 import pytest
 from django.http import QueryDict
 from django.utils.http import urlencode
+from events.filters import DocumentFilter
+from events.filters import MeetingFilter
+from events.filters import SessionFilter
+from events.filters import meeting_facets
+from events.models import Meeting
+from events.models import Mode
+from events.models import OutcomeDocument
+from events.models import Session
+from events.models import Status
 
-from events.filters import DocumentFilter, MeetingFilter, SessionFilter, meeting_facets
-from events.models import Meeting, Mode, OutcomeDocument, Session, Status
-
-from .factories import DocumentFactory, MeetingFactory, SeriesFactory, SessionFactory, VenueFactory
+from .factories import DocumentFactory
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import VenueFactory
 
 pytestmark = pytest.mark.django_db
 

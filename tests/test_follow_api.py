@@ -1,10 +1,15 @@
 """The follows API (events/follow_api.py): a signed-in user's own follows at /api/v1/follows/."""
 
 import pytest
+from events.models import Access
+from events.models import Alert
+from events.models import Change
+from events.models import Follow
 from rest_framework.test import APIClient
 
-from events.models import Access, Alert, Change, Follow
-from tests.factories import MeetingFactory, SeriesFactory, UserFactory
+from tests.factories import MeetingFactory
+from tests.factories import SeriesFactory
+from tests.factories import UserFactory
 
 
 def test_follow_api_creates_lists_and_deletes_each_kind(planner_api, user, summit):

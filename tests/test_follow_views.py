@@ -3,10 +3,15 @@
 import re
 
 from django.urls import reverse
+from events.models import AlertProfile
+from events.models import Follow
+from events.models import Mode
 
-from events.models import AlertProfile, Follow, Mode
-from tests.conftest import follow, save_changes, text_of
-from tests.factories import MeetingFactory, SeriesFactory
+from tests.conftest import follow
+from tests.conftest import save_changes
+from tests.conftest import text_of
+from tests.factories import MeetingFactory
+from tests.factories import SeriesFactory
 
 
 def test_follow_button_follows_and_unfollows_by_page(client, planner, summit):

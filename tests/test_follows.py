@@ -2,9 +2,12 @@
 
 import pytest
 from django.db import transaction
+from events.models import Alert
+from events.models import Change
+from events.models import Status
 
-from events.models import Alert, Change, Status
-from tests.conftest import follow, save_changes
+from tests.conftest import follow
+from tests.conftest import save_changes
 
 
 def test_alert_key_is_unique_per_follower_and_change(planner, summit):

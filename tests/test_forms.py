@@ -6,11 +6,16 @@ import re
 
 import pytest
 from django.urls import reverse
-
 from events.models import Meeting
 
-from .conftest import brussels_meeting, labuan_bajo_summit, meeting_change_form, meeting_form
-from .factories import MeetingFactory, SeriesFactory, SessionFactory, VenueFactory
+from .conftest import brussels_meeting
+from .conftest import labuan_bajo_summit
+from .conftest import meeting_change_form
+from .conftest import meeting_form
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import VenueFactory
 
 pytestmark = pytest.mark.django_db
 

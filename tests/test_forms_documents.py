@@ -4,12 +4,12 @@ limit, and a stored name that never leaves MEDIA_ROOT."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-
 from events.forms import DocumentAdminForm
 from events.models import OutcomeDocument
 
 from .conftest import signed_in
-from .factories import MeetingFactory, StaffFactory
+from .factories import MeetingFactory
+from .factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

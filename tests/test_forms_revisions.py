@@ -3,20 +3,21 @@ has not seen is refused with what changed, by whom and when, for every edited mo
 
 import pytest
 from django.urls import reverse
+from events.models import Chairmanship
+from events.models import Meeting
+from events.models import NetworkCity
+from events.models import Session
 
-from events.models import Chairmanship, Meeting, NetworkCity, Session
-
-from .conftest import admin_meeting_post, signed_in
-from .factories import (
-    DelegationMemberFactory,
-    DocumentFactory,
-    MeetingFactory,
-    PersonFactory,
-    SeriesFactory,
-    SessionFactory,
-    StaffFactory,
-    VenueFactory,
-)
+from .conftest import admin_meeting_post
+from .conftest import signed_in
+from .factories import DelegationMemberFactory
+from .factories import DocumentFactory
+from .factories import MeetingFactory
+from .factories import PersonFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import StaffFactory
+from .factories import VenueFactory
 
 pytestmark = pytest.mark.django_db
 

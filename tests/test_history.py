@@ -4,16 +4,15 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-
 from events import history
-from events.models import Access, Session, Status
+from events.models import Access
+from events.models import Session
+from events.models import Status
 
-from .factories import (
-    MeetingFactory,
-    SessionFactory,
-    StaffFactory,
-    timed,
-)
+from .factories import MeetingFactory
+from .factories import SessionFactory
+from .factories import StaffFactory
+from .factories import timed
 
 DAY = dt.date(2030, 3, 1)
 

@@ -5,10 +5,10 @@ import zoneinfo
 
 import icalendar
 import pytest
-
 from events import ical
 
-from .conftest import ical_meeting_row, session_row
+from .conftest import ical_meeting_row
+from .conftest import session_row
 
 UTC = dt.UTC
 SGT = zoneinfo.ZoneInfo("Asia/Singapore")

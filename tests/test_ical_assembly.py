@@ -10,12 +10,20 @@ import zoneinfo
 import icalendar
 import pytest
 from django.conf import settings
+from events import feeds
+from events import ical
+from events import ical_assembly
+from events.models import Access
+from events.models import Session
 
-from events import feeds, ical, ical_assembly
-from events.models import Access, Session
-
-from .conftest import ical_meeting_row, session_row, sessions_in_months, suid, uids
-from .factories import MeetingFactory, SessionFactory, timed
+from .conftest import ical_meeting_row
+from .conftest import session_row
+from .conftest import sessions_in_months
+from .conftest import suid
+from .conftest import uids
+from .factories import MeetingFactory
+from .factories import SessionFactory
+from .factories import timed
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2030, 3, 1)

@@ -11,12 +11,24 @@ import pytest
 from django.core.management import CommandError
 from django.test import override_settings
 from django.urls import reverse
-
 from events.ics_import import import_calendar
-from events.models import Access, Meeting, Mode, Session, Status, Venue
+from events.models import Access
+from events.models import Meeting
+from events.models import Mode
+from events.models import Session
+from events.models import Status
+from events.models import Venue
 
-from .conftest import PARTNER, ics_calendar, run_import_ics, vevent, write_ics
-from .factories import MeetingFactory, SeriesFactory, SessionFactory, VenueFactory, timed
+from .conftest import PARTNER
+from .conftest import ics_calendar
+from .conftest import run_import_ics
+from .conftest import vevent
+from .conftest import write_ics
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import VenueFactory
+from .factories import timed
 
 pytestmark = pytest.mark.django_db
 

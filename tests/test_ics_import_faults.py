@@ -1,10 +1,11 @@
 """A database error in the middle of an iCalendar import (events/ics_import.py) leaves nothing of it behind."""
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 from django.db import DatabaseError
-
-from events.models import Meeting, Session
+from events.models import Meeting
+from events.models import Session
 
 pytestmark = pytest.mark.django_db
 

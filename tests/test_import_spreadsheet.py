@@ -3,9 +3,9 @@
 import io
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 from django.test import override_settings
-
 from events.models import Meeting
 
 from .conftest import BELL

@@ -3,12 +3,15 @@
 import json
 
 import pytest
-
 from events import jsonld
-from events.models import Access, Mode, Status
+from events.models import Access
+from events.models import Mode
+from events.models import Status
 
 from .conftest import embedded_json_ld
-from .factories import MeetingFactory, SessionFactory, timed
+from .factories import MeetingFactory
+from .factories import SessionFactory
+from .factories import timed
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,13 @@ import io
 
 import pytest
 from django.core.management import call_command
-
-from events.models import Chairmanship, Delegation, Meeting, NetworkCity, OutcomeDocument, Session, Venue
+from events.models import Chairmanship
+from events.models import Delegation
+from events.models import Meeting
+from events.models import NetworkCity
+from events.models import OutcomeDocument
+from events.models import Session
+from events.models import Venue
 
 from .factories import MeetingFactory
 

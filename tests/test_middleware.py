@@ -1,13 +1,16 @@
 """The viewer's time zone (`?tz=`, remembered in the session) and printable HTML (events/middleware.py)."""
 
 import pytest
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
+from django.http import JsonResponse
 from django.test import RequestFactory
 from django.utils import timezone
+from events.middleware import PrintableHtmlMiddleware
+from events.middleware import ViewerTimezoneMiddleware
 
-from events.middleware import PrintableHtmlMiddleware, ViewerTimezoneMiddleware
-
-from .factories import MeetingFactory, SessionFactory, timed
+from .factories import MeetingFactory
+from .factories import SessionFactory
+from .factories import timed
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,20 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from events.models import Access
+from events.models import Meeting
+from events.models import Mode
+from events.models import Session
+from events.models import Status
 
-from events.models import Access, Meeting, Mode, Session, Status
-
-from .conftest import labuan_bajo_summit, meeting_change_form, rejected_by_database
-from .factories import MeetingFactory, SeriesFactory, SessionFactory, VenueFactory, timed
+from .conftest import labuan_bajo_summit
+from .conftest import meeting_change_form
+from .conftest import rejected_by_database
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import VenueFactory
+from .factories import timed
 
 pytestmark = pytest.mark.django_db
 

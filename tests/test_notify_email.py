@@ -7,9 +7,15 @@ import datetime as dt
 import re
 
 from django.utils import timezone
+from events.models import Alert
+from events.models import AlertProfile
+from events.models import Mode
+from events.models import Status
 
-from events.models import Alert, AlertProfile, Mode, Status
-from tests.conftest import follow, free_port, save_changes, text_of
+from tests.conftest import follow
+from tests.conftest import free_port
+from tests.conftest import save_changes
+from tests.conftest import text_of
 
 
 def test_email_is_multipart_with_one_click_unsubscribe(smtp_server, run_tasks, client, planner, summit):

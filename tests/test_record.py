@@ -10,13 +10,23 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-
 from events.editions import ordinal_text
-from events.models import Chairmanship, Meeting, Mode, OutcomeDocument, Series, Status, Venue
-from events.record import RECORD_DIR, load_record
+from events.models import Chairmanship
+from events.models import Meeting
+from events.models import Mode
+from events.models import OutcomeDocument
+from events.models import Series
+from events.models import Status
+from events.models import Venue
+from events.record import RECORD_DIR
+from events.record import load_record
 
-from .conftest import meeting_row, write_record
-from .factories import DocumentFactory, MeetingFactory, SeriesFactory, VenueFactory
+from .conftest import meeting_row
+from .conftest import write_record
+from .factories import DocumentFactory
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import VenueFactory
 
 pytestmark = pytest.mark.django_db
 

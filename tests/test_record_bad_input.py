@@ -1,9 +1,11 @@
 """Record spreadsheets that load_seed refuses (events/record.py): the file, row and field named, nothing loaded."""
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 
-from .conftest import meeting_row, write_record
+from .conftest import meeting_row
+from .conftest import write_record
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,14 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-
-from events.models import Meeting, OutcomeDocument, Session
+from events.models import Meeting
+from events.models import OutcomeDocument
+from events.models import Session
 
 from .conftest import delete_in_admin
-from .factories import DocumentFactory, MeetingFactory, SessionFactory
+from .factories import DocumentFactory
+from .factories import MeetingFactory
+from .factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -2,11 +2,15 @@
 
 import pytest
 from django.core.exceptions import ValidationError
-
-from events.models import Chairmanship, Meeting, Session, Venue
+from events.models import Chairmanship
+from events.models import Meeting
+from events.models import Session
+from events.models import Venue
 
 from .conftest import rejected_by_database
-from .factories import SeriesFactory, SessionFactory, VenueFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import VenueFactory
 
 pytestmark = pytest.mark.django_db
 

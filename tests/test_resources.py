@@ -12,12 +12,16 @@ import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-
-from events.models import Meeting, Session, Status
-from events.resources import MeetingResource, SessionResource
+from events.models import Meeting
+from events.models import Session
+from events.models import Status
+from events.resources import MeetingResource
+from events.resources import SessionResource
 
 from .conftest import dataset
-from .factories import MeetingFactory, SessionFactory, timed
+from .factories import MeetingFactory
+from .factories import SessionFactory
+from .factories import timed
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 """Staff roles as groups (events/roles.py): a missing role is made again, an existing one left as it is."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
-
+from django.contrib.auth.models import Group
+from django.contrib.auth.models import Permission
 from events.roles import create_missing_roles
 
 pytestmark = pytest.mark.django_db

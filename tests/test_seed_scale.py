@@ -4,9 +4,11 @@ sessions within their meetings, never twice."""
 import io
 
 import pytest
-from django.core.management import CommandError, call_command
-
-from events.models import Meeting, OutcomeDocument, Session
+from django.core.management import CommandError
+from django.core.management import call_command
+from events.models import Meeting
+from events.models import OutcomeDocument
+from events.models import Session
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,18 @@ access policy on what a role may save.
 import datetime as dt
 
 import pytest
+from events.models import Access
+from events.models import Meeting
+from events.models import Mode
+from events.models import Session
 
-from events.models import Access, Meeting, Mode, Session
-
-from .conftest import meeting_payload, virtual_session
-from .factories import MeetingFactory, SeriesFactory, SessionFactory, VenueFactory, timed
+from .conftest import meeting_payload
+from .conftest import virtual_session
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import VenueFactory
+from .factories import timed
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,8 @@ header's links) and django-axes locking a username after 5 failed logins."""
 
 import pytest
 from axes.models import AccessAttempt
-from django.test import Client, override_settings
+from django.test import Client
+from django.test import override_settings
 from django.urls import reverse
 
 from .factories import UserFactory

@@ -1,10 +1,10 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-
 from events.models import Access
 
-from .factories import MeetingFactory, SeriesFactory
+from .factories import MeetingFactory
+from .factories import SeriesFactory
 
 pytestmark = pytest.mark.django_db
 

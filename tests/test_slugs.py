@@ -5,14 +5,18 @@ import tablib
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-
 from events.ics_import import import_calendar
-from events.models import Meeting, Series
+from events.models import Meeting
+from events.models import Series
 from events.resources import MeetingResource
-from events.slugs import SlugAllocator, readable_slug
+from events.slugs import SlugAllocator
+from events.slugs import readable_slug
 
-from .conftest import admin_meeting_post, ics_calendar, vevent
-from .factories import MeetingFactory, SeriesFactory
+from .conftest import admin_meeting_post
+from .conftest import ics_calendar
+from .conftest import vevent
+from .factories import MeetingFactory
+from .factories import SeriesFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,14 +13,25 @@ import tablib
 from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
-
-from events.ics_import import IcsImportError, import_calendar
-from events.models import Meeting, Session
+from events.ics_import import IcsImportError
+from events.ics_import import import_calendar
+from events.models import Meeting
+from events.models import Session
 from events.resources import MeetingResource
-from events.text import CONTROL_CHARACTERS, from_spreadsheet_cell, spreadsheet_cell
+from events.text import CONTROL_CHARACTERS
+from events.text import from_spreadsheet_cell
+from events.text import spreadsheet_cell
 
-from .conftest import BELL, MEETING_IMPORT_HEADER, admin_meeting_change, ics_calendar, signed_in, vevent
-from .factories import MeetingFactory, SeriesFactory, SessionFactory, StaffFactory
+from .conftest import BELL
+from .conftest import MEETING_IMPORT_HEADER
+from .conftest import admin_meeting_change
+from .conftest import ics_calendar
+from .conftest import signed_in
+from .conftest import vevent
+from .factories import MeetingFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

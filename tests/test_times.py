@@ -3,15 +3,12 @@
 import datetime as dt
 
 import pytest
-
 from events import times
 from events.models import Session
 
 from .conftest import session_at
-from .factories import (
-    MeetingFactory,
-    SessionFactory,
-)
+from .factories import MeetingFactory
+from .factories import SessionFactory
 
 DAY = dt.date(2030, 3, 1)
 

@@ -4,11 +4,12 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-
-from events.models import Meeting, Session
+from events.models import Meeting
+from events.models import Session
 
 from .conftest import rejected_by_database
-from .factories import MeetingFactory, SessionFactory
+from .factories import MeetingFactory
+from .factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,14 @@ import zipfile
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
-from .conftest import MEETING_IMPORT_HEADER, ics_calendar, vevent
+from .conftest import MEETING_IMPORT_HEADER
+from .conftest import ics_calendar
+from .conftest import vevent
 
 pytestmark = pytest.mark.django_db
 

@@ -10,22 +10,25 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
+from events.models import Access
+from events.models import DelegationMember
+from events.models import Meeting
+from events.models import Mode
+from events.models import Session
+from events.models import Status
 
-from events.models import Access, DelegationMember, Meeting, Mode, Session, Status
-
-from .conftest import count_queries, embedded_json_ld
-from .factories import (
-    DelegationFactory,
-    DelegationMemberFactory,
-    DocumentFactory,
-    MeetingFactory,
-    PersonFactory,
-    SeriesFactory,
-    SessionFactory,
-    UserFactory,
-    VenueFactory,
-    timed,
-)
+from .conftest import count_queries
+from .conftest import embedded_json_ld
+from .factories import DelegationFactory
+from .factories import DelegationMemberFactory
+from .factories import DocumentFactory
+from .factories import MeetingFactory
+from .factories import PersonFactory
+from .factories import SeriesFactory
+from .factories import SessionFactory
+from .factories import UserFactory
+from .factories import VenueFactory
+from .factories import timed
 
 pytestmark = pytest.mark.django_db
 

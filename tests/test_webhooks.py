@@ -5,8 +5,12 @@ import hmac
 import json
 import time
 
-from events.models import Follow, Status, WebhookDelivery
-from tests.conftest import follow, save_changes
+from events.models import Follow
+from events.models import Status
+from events.models import WebhookDelivery
+
+from tests.conftest import follow
+from tests.conftest import save_changes
 
 
 def verify(secret, header, body, tolerance=300):
