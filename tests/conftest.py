@@ -13,6 +13,7 @@ from django.urls import URLPattern
 from django.urls import URLResolver
 from django.urls import get_resolver
 from django.urls import reverse
+
 from events.models import Access
 from events.models import Meeting
 from events.models import Mode
@@ -366,6 +367,7 @@ def run_tasks(db):
             # As if `later` had passed: every due time moves that much closer.
             from django.db.models import F
             from django_tasks_db.models import get_date_max
+
             from events.models import Alert
             from events.models import AlertProfile
             from events.models import WebhookDelivery

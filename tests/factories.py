@@ -5,6 +5,7 @@ import datetime as dt
 
 import factory
 from django.contrib.auth import get_user_model
+
 from events import models
 
 

@@ -3,6 +3,7 @@ as an anonymous visitor with restricted and confidential data present; none of i
 
 import pytest
 from django.test import Client
+
 from events.access import visible_levels
 
 from .conftest import SEARCHES

@@ -10,13 +10,14 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.test import RequestFactory
+from rest_framework.test import APIClient
+
 from events import access
 from events import history
 from events import ical
 from events import views
 from events.models import Access
 from events.models import Meeting
-from rest_framework.test import APIClient
 
 from .conftest import admin_meeting_post
 from .conftest import dataset

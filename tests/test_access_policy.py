@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
+
 from events import access
 from events.models import Access
 from events.models import Meeting

@@ -19,6 +19,7 @@ import re
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
+
 from events import access
 from events.models import Access
 from events.models import Delegation

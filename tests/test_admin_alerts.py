@@ -1,8 +1,8 @@
 """Admin of change alerts (events/admin_alerts.py): the webhook delivery log."""
 
 from django.urls import reverse
-from events.models import Status
 
+from events.models import Status
 from tests.conftest import follow
 from tests.conftest import save_changes
 

@@ -3,6 +3,7 @@ file's error, and the meeting change list links to it."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+
 from events.models import Meeting
 from events.models import Session
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+
 from events import alerts
 from events.models import Access
 from events.models import Alert
@@ -18,7 +19,6 @@ from events.models import Change
 from events.models import Mode
 from events.models import Status
 from events.models import WebhookDelivery
-
 from tests.conftest import follow
 from tests.conftest import free_port
 from tests.conftest import save_changes

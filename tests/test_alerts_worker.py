@@ -4,11 +4,11 @@ import threading
 import time
 
 import pytest
+
 from events import alerts
 from events.models import Follow
 from events.models import Meeting
 from events.models import Status
-
 from tests.conftest import save_changes
 from tests.factories import MeetingFactory
 from tests.factories import UserFactory

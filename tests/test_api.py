@@ -1,6 +1,7 @@
 """Pagination of the JSON API (events/api.py): a page size out of range is refused with a message, never capped."""
 
 import pytest
+
 from events.models import Series
 
 from .factories import MeetingFactory

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+
 from events.models import Access
 from events.models import Meeting
 from events.models import Mode

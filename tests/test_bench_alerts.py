@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+
 from events.models import Alert
 from events.models import Follow
 

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+
 from events.models import Meeting
 from events.models import Series
 

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.db import transaction
 from django.test.utils import CaptureQueriesContext
+
 from events import caching
 from events.models import Access
 from events.models import Meeting

@@ -7,6 +7,7 @@ import importlib
 import pytest
 from django.apps import apps
 from django.urls import reverse
+
 from events.models import Meeting
 from events.models import Session
 

@@ -4,6 +4,7 @@
 import pytest
 from django.core.management import CommandError
 from django.core.management import call_command
+
 from events.models import Session
 
 from .conftest import PARTNER

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+
 from events.conflicts import delegation_schedule
 from events.conflicts import find_conflicts
 from events.models import Access

@@ -1,6 +1,7 @@
 """Delegations (events/delegations.py): one per country and one head, seen with their meeting."""
 
 import pytest
+
 from events.models import Access
 from events.models import Delegation
 from events.models import DelegationMember

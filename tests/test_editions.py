@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+
 from events.editions import replace_ordinal
 from events.models import Status
 

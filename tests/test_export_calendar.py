@@ -13,6 +13,7 @@ from django.core.management import CommandError
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
 from events.models import Access
 from events.models import Meeting
 from events.models import Mode

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+
 from events import families
 
 from .factories import MeetingFactory

@@ -3,6 +3,7 @@
 import pytest
 from django.conf import settings
 from django.shortcuts import resolve_url
+
 from events.models import FeedToken
 
 from .factories import UserFactory

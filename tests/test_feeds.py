@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 from django.utils.http import parse_http_date
+
 from events import caching
 from events import feeds
 from events import ical_assembly

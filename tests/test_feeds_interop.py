@@ -23,6 +23,12 @@ import brotli
 import icalendar
 import pytest
 from django.contrib.auth.models import Permission
+from hypothesis import HealthCheck
+from hypothesis import Phase
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+
 from events import ical
 from events import ical_assembly
 from events.models import Access
@@ -30,11 +36,6 @@ from events.models import FeedToken
 from events.models import Mode
 from events.models import OutcomeDocument
 from events.models import Status
-from hypothesis import HealthCheck
-from hypothesis import Phase
-from hypothesis import given
-from hypothesis import settings
-from hypothesis import strategies as st
 
 from .factories import DelegationFactory
 from .factories import DelegationMemberFactory

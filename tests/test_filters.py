@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.http import QueryDict
 from django.utils.http import urlencode
+
 from events.filters import DocumentFilter
 from events.filters import MeetingFilter
 from events.filters import SessionFilter

@@ -3,6 +3,7 @@ message, or a search matched as plain text."""
 
 import pytest
 from django.test import Client
+
 from events.models import Meeting
 
 pytestmark = pytest.mark.django_db

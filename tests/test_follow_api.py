@@ -1,12 +1,12 @@
 """The follows API (events/follow_api.py): a signed-in user's own follows at /api/v1/follows/."""
 
 import pytest
+from rest_framework.test import APIClient
+
 from events.models import Access
 from events.models import Alert
 from events.models import Change
 from events.models import Follow
-from rest_framework.test import APIClient
-
 from tests.factories import MeetingFactory
 from tests.factories import SeriesFactory
 from tests.factories import UserFactory

@@ -1,6 +1,7 @@
 """The follow button (events/templatetags/follow_tags.py) on meeting, series, delegation and list pages."""
 
 from django.urls import reverse
+
 from events.models import Follow
 
 

@@ -3,10 +3,10 @@
 import re
 
 from django.urls import reverse
+
 from events.models import AlertProfile
 from events.models import Follow
 from events.models import Mode
-
 from tests.conftest import follow
 from tests.conftest import save_changes
 from tests.conftest import text_of

@@ -2,10 +2,10 @@
 
 import pytest
 from django.db import transaction
+
 from events.models import Alert
 from events.models import Change
 from events.models import Status
-
 from tests.conftest import follow
 from tests.conftest import save_changes
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
+
 from events.models import Meeting
 
 from .conftest import brussels_meeting

@@ -4,6 +4,7 @@ limit, and a stored name that never leaves MEDIA_ROOT."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+
 from events.forms import DocumentAdminForm
 from events.models import OutcomeDocument
 

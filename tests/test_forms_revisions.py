@@ -3,6 +3,7 @@ has not seen is refused with what changed, by whom and when, for every edited mo
 
 import pytest
 from django.urls import reverse
+
 from events.models import Chairmanship
 from events.models import Meeting
 from events.models import NetworkCity

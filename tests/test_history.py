@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+
 from events import history
 from events.models import Access
 from events.models import Session

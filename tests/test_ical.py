@@ -5,6 +5,7 @@ import zoneinfo
 
 import icalendar
 import pytest
+
 from events import ical
 
 from .conftest import ical_meeting_row

@@ -10,6 +10,7 @@ import zoneinfo
 import icalendar
 import pytest
 from django.conf import settings
+
 from events import feeds
 from events import ical
 from events import ical_assembly

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError
 from django.test import override_settings
 from django.urls import reverse
+
 from events.ics_import import import_calendar
 from events.models import Access
 from events.models import Meeting

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError
 from django.core.management import call_command
 from django.test import override_settings
+
 from events.models import Meeting
 
 from .conftest import BELL

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+
 from events import jsonld
 from events.models import Access
 from events.models import Mode

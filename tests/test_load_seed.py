@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+
 from events.models import Chairmanship
 from events.models import Delegation
 from events.models import Meeting

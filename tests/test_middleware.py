@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.http import JsonResponse
 from django.test import RequestFactory
 from django.utils import timezone
+
 from events.middleware import PrintableHtmlMiddleware
 from events.middleware import ViewerTimezoneMiddleware
 

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+
 from events.models import Access
 from events.models import Meeting
 from events.models import Mode

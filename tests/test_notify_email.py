@@ -7,11 +7,11 @@ import datetime as dt
 import re
 
 from django.utils import timezone
+
 from events.models import Alert
 from events.models import AlertProfile
 from events.models import Mode
 from events.models import Status
-
 from tests.conftest import follow
 from tests.conftest import free_port
 from tests.conftest import save_changes

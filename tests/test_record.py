@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+
 from events.editions import ordinal_text
 from events.models import Chairmanship
 from events.models import Meeting

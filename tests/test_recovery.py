@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+
 from events.models import Meeting
 from events.models import OutcomeDocument
 from events.models import Session

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+
 from events.models import Chairmanship
 from events.models import Meeting
 from events.models import Session

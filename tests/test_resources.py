@@ -12,6 +12,7 @@ import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
 from events.models import Meeting
 from events.models import Session
 from events.models import Status

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.auth.models import Permission
+
 from events.roles import create_missing_roles
 
 pytestmark = pytest.mark.django_db

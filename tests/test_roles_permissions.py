@@ -4,6 +4,7 @@ what the admin lets a Viewer or a Data entry clerk do."""
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+
 from events.models import Meeting
 
 from .factories import MeetingFactory

@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.management import CommandError
 from django.core.management import call_command
+
 from events.models import Meeting
 from events.models import OutcomeDocument
 from events.models import Session

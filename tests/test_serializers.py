@@ -7,6 +7,7 @@ access policy on what a role may save.
 import datetime as dt
 
 import pytest
+
 from events.models import Access
 from events.models import Meeting
 from events.models import Mode

@@ -1,6 +1,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
 from events.models import Access
 
 from .factories import MeetingFactory

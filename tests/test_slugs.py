@@ -5,6 +5,7 @@ import tablib
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+
 from events.ics_import import import_calendar
 from events.models import Meeting
 from events.models import Series

@@ -13,6 +13,7 @@ import tablib
 from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
+
 from events.ics_import import IcsImportError
 from events.ics_import import import_calendar
 from events.models import Meeting

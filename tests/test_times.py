@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+
 from events import times
 from events.models import Session
 

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+
 from events.models import Meeting
 from events.models import Session
 

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
+
 from events.models import Access
 from events.models import DelegationMember
 from events.models import Meeting

@@ -8,7 +8,6 @@ import time
 from events.models import Follow
 from events.models import Status
 from events.models import WebhookDelivery
-
 from tests.conftest import follow
 from tests.conftest import save_changes
 
