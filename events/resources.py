@@ -9,6 +9,12 @@ Every row goes through the model's full_clean, exactly as in the admin.
 Files are measured before they are parsed (events/uploads.py: size, zip bomb,
 rows). Exported cells are formula-safe and imports undo the escape
 (events/text.py), so importing our own export restores every text exactly.
+
+Exports carry each row's `revision`. A sheet that brings it back is checked
+like the admin form: a row whose record was saved by someone else after the
+export is refused with what changed, by whom and when, and (all or nothing)
+the file is not applied. A sheet without the column (typed by hand, or the
+record's CSVs) updates by slug or id as it says.
 """
 
 import datetime as dt
@@ -21,7 +27,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm
 
 from . import access
-from .forms import stranded_session_errors, validate_instant_range
+from .forms import describe_changes, stranded_session_errors, validate_instant_range
 from .middleware import known_zones
 from .models import Meeting, Series, Session, Venue
 from .slugs import SlugAllocator
@@ -121,6 +127,9 @@ class RelatedExportResource(resources.ModelResource):
     export_related: tuple[str, ...] = ()
     progress = None
 
+    # Exported for the stale-row check below; never written to the record (saves raise it).
+    revision = fields.Field(attribute="revision", column_name="revision", readonly=True)
+
     def export(self, queryset=None, **kwargs):
         queryset = self.get_queryset() if queryset is None else queryset
         return super().export(queryset=queryset.select_related(*self.export_related), **kwargs)
@@ -144,6 +153,8 @@ class RelatedExportResource(resources.ModelResource):
             self.progress()
 
     def import_instance(self, instance, row, **kwargs):
+        if message := stale_row_error(instance, row):
+            raise ValidationError({NON_FIELD_ERRORS: [message]})
         user = kwargs.get("user")
         if user is None:
             return super().import_instance(instance, row, **kwargs)
@@ -165,6 +176,29 @@ class RelatedExportResource(resources.ModelResource):
         return None
 
 
+def stale_row_error(instance, row):
+    """Why the row may not be applied because its record changed after the sheet was exported, or None."""
+    claimed = str(row.get("revision") or "").strip()
+    if instance.pk is None or not claimed:
+        return None
+    if not (claimed.isascii() and claimed.isdigit()):
+        return f"“{claimed[:20]}” is not a revision number; keep the column as it was exported."
+    claimed = int(claimed)
+    # Locked (PostgreSQL) so nobody saves between this check and the import's save, as in the admin form.
+    current = type(instance).objects.select_for_update().filter(pk=instance.pk).values_list("revision", flat=True)
+    current = current.first()
+    if current == claimed:
+        return None
+    label = instance._meta.verbose_name
+    message = (
+        f"This {label} was saved by someone else after the sheet was exported (the sheet has revision {claimed}, "
+        f"it is now at {current}); the file was not applied. Export again and redo this row's changes."
+    )
+    if changes := describe_changes(instance, claimed):
+        message += " " + "; ".join(str(line) for line in changes) + "."
+    return message
+
+
 class MeetingResource(RelatedExportResource):
     export_related = ("series", "parent", "venue")
 
@@ -178,7 +212,7 @@ class MeetingResource(RelatedExportResource):
         fields = [
             "slug", "title", "title_id", "series", "ordinal", "parent", "start_date", "end_date", "venue",
             "timezone", "host_country", "chair_country", "theme", "mode", "status", "access", "participant_count",
-            "official_url", "description", "source_url", "source_checked", "source_note",
+            "official_url", "description", "source_url", "source_checked", "source_note", "revision",
         ]  # fmt: skip
         export_order = fields
         clean_model_instances = True
@@ -227,6 +261,7 @@ class SessionResource(RelatedExportResource):
         fields = [
             "id", "meeting", "title", "title_id", "kind", "starts_on", "ends_on", "start", "end", "timezone",
             "venue", "room", "mode", "join_url", "join_passcode", "status", "access", "show_as_closed", "description",
+            "revision",
         ]  # fmt: skip
         export_order = fields
         clean_model_instances = True

@@ -333,3 +333,120 @@ def test_session_time_at_the_end_of_the_calendar_is_a_row_error(import_reference
         (1, "starts_on", "Give the date, or a start time."),
     ]
     assert Session.objects.count() == 0
+
+
+# --- Revisions: a sheet exported before someone else saved is refused ---------------------
+
+
+def export_csv(resource):
+    return resource().export().csv
+
+
+def edited(sheet, old, new):
+    assert old in sheet
+    return sheet.replace(old, new)
+
+
+def non_field_errors(result):
+    return [(row.number, message) for row in result.invalid_rows for message in row.non_field_specific_errors]
+
+
+@pytest.fixture
+def exported_summit(import_references):
+    """A meeting exported to a sheet while at revision 1: (meeting, the sheet's CSV text)."""
+    meeting = MeetingFactory(slug="s", title="Summit", status=Status.SCHEDULED)
+    return meeting, export_csv(MeetingResource)
+
+
+def test_meeting_and_session_exports_carry_each_rows_revision(import_references):
+    meeting = MeetingFactory(slug="s")
+    meeting.title = "Renamed"
+    meeting.save()
+    SessionFactory(meeting=meeting)
+    assert [row["revision"] for row in MeetingResource().export().dict] == ["2"]
+    assert [row["revision"] for row in SessionResource().export().dict] == ["1"]
+
+
+def test_sheet_exported_before_someone_else_saved_is_refused_with_what_changed(exported_summit, editor_user):
+    meeting, sheet = exported_summit
+    meeting.title = "Summit (renamed)"
+    meeting._history_user = editor_user
+    meeting.save()
+
+    result = import_meetings(edited(sheet, ",scheduled,", ",cancelled,"))
+
+    [(number, message)] = non_field_errors(result)
+    assert number == 1
+    assert message.startswith(
+        "This meeting was saved by someone else after the sheet was exported (the sheet has revision 1, it is now at "
+        "2); the file was not applied. Export again and redo this row's changes. title ('Summit' → 'Summit "
+        "(renamed)') changed by editor at "
+    )
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.status, meeting.revision) == ("Summit (renamed)", Status.SCHEDULED, 2)
+
+
+def test_sheet_exported_again_after_the_other_save_is_applied(exported_summit):
+    meeting, _old_sheet = exported_summit
+    meeting.title = "Summit (renamed)"
+    meeting.save()
+
+    result = import_meetings(edited(export_csv(MeetingResource), ",scheduled,", ",cancelled,"))
+
+    assert non_field_errors(result) == []
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.status, meeting.revision) == ("Summit (renamed)", Status.CANCELLED, 3)
+
+
+def test_sheet_without_a_revision_column_updates_as_it_says(exported_summit):
+    meeting, _sheet = exported_summit
+    meeting.title = "Summit (renamed)"
+    meeting.save()
+
+    import_meetings(MEETING_HEADER + "s,Summit,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,cancelled\n")
+
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.status) == ("Summit", Status.CANCELLED)
+
+
+def test_sheet_with_a_revision_that_is_not_a_number_is_refused(exported_summit, unchanged):
+    meeting, sheet = exported_summit
+    result = import_meetings(edited(sheet, ",1\r\n", ",first\r\n"))
+
+    assert non_field_errors(result) == [(1, "“first” is not a revision number; keep the column as it was exported.")]
+    meeting.refresh_from_db()
+    assert meeting.revision == 1
+
+
+def test_session_sheet_exported_before_its_time_moved_is_refused(import_references):
+    start, end = timed(dt.date(2030, 3, 1), 9, zone="Asia/Singapore")
+    session = SessionFactory(title="Plenary", start=start, end=end)
+    sheet = export_csv(SessionResource)
+    session.start, session.end = timed(dt.date(2030, 3, 1), 14, zone="Asia/Singapore")
+    session.save()
+
+    result = SessionResource().import_data(dataset(edited(sheet, "Plenary", "Opening plenary")))
+
+    [(number, message)] = non_field_errors(result)
+    assert (number, message.split(";")[0]) == (
+        1,
+        "This session was saved by someone else after the sheet was exported (the sheet has revision 1, it is now "
+        "at 2)",
+    )
+    session.refresh_from_db()
+    assert (session.title, session.start) == ("Plenary", timed(dt.date(2030, 3, 1), 14, zone="Asia/Singapore")[0])
+
+
+def test_admin_import_of_a_stale_sheet_shows_the_row_error_and_applies_nothing(staff_client, exported_summit):
+    meeting, sheet = exported_summit
+    meeting.title = "Summit (renamed)"
+    meeting.save()
+
+    stale = edited(sheet, ",scheduled,", ",cancelled,").encode()
+    response = upload(staff_client, "/admin/events/meeting/import/", "m.csv", stale, "0")
+
+    html = re.sub(r"\s+", " ", response.content.decode())
+    assert response.context.get("confirm_form") is None
+    assert "the sheet has revision 1, it is now at 2" in html
+    meeting.refresh_from_db()
+    assert meeting.status == Status.SCHEDULED
