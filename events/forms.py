@@ -20,13 +20,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import access
+from .history import describe_changes_since
 from .models import Delegation, Meeting, Mode, OutcomeDocument, Session
 from .slugs import readable_slug
 from .timezones import local_instant, zone_label
@@ -41,24 +40,6 @@ class RevisionWidget(forms.HiddenInput):
 
     def render(self, name, value, attrs=None, renderer=None):
         return format_html('{}<span class="readonly">{}</span>', super().render(name, value, attrs, renderer), value)
-
-
-def describe_changes(instance, since_revision):
-    """'title ('A' → 'B') changed by alice at …' for each save after revision `since_revision`."""
-    history = list(instance.history.select_related("history_user").order_by("history_date", "history_id"))
-    seen = [index for index, record in enumerate(history) if record.revision <= since_revision]
-    if not seen:
-        return []
-    lines = []
-    for previous, record in zip(history[seen[-1] :], history[seen[-1] + 1 :], strict=False):
-        delta = record.diff_against(previous, excluded_fields=["revision", "created", "updated"])
-        if not delta.changes:
-            continue
-        fields = ", ".join(f"{change.field} ({change.old!r} → {change.new!r})" for change in delta.changes)
-        who = record.history_user.get_username() if record.history_user else _("an import or script")
-        when = date_format(localtime(record.history_date), "DATETIME_FORMAT")
-        lines.append(_("%(fields)s changed by %(who)s at %(when)s") % {"fields": fields, "who": who, "when": when})
-    return lines
 
 
 FIRST_YEAR, LAST_YEAR = 2, 9998
@@ -109,7 +90,7 @@ class RevisionCheckedForm(forms.ModelForm):
         if current is None:
             self.add_error(None, _("This record was deleted by someone else while you were editing it."))
         elif current != seen:
-            changes = describe_changes(self.instance, seen)
+            changes = describe_changes_since(self.instance, seen)
             message = _(
                 "Someone else saved this record while you were editing it (now revision %(current)s, "
                 "you started from revision %(seen)s). Your changes were not saved: reload the page and "

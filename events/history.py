@@ -6,6 +6,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.utils import formats
+from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -293,3 +294,38 @@ def schedule_changes(*, user, since, limit=200):
             )
     changes.sort(key=lambda c: (c.when, c.guid), reverse=True)
     return changes[:limit]
+
+
+# --- What changed since a revision: why a stale write is refused (admin forms, spreadsheet rows, API) ---
+
+
+def saves_since(instance, revision):
+    """(record before, record) for each save of `instance` after `revision`, oldest first; [] if none or unknown."""
+    history = list(instance.history.select_related("history_user").order_by("history_date", "history_id"))
+    seen = [index for index, record in enumerate(history) if record.revision <= revision]
+    if not seen:
+        return []
+    return list(zip(history[seen[-1] :], history[seen[-1] + 1 :], strict=False))
+
+
+def describe_changes_since(instance, revision):
+    """'title ('A' → 'B') changed by alice at …' for each save after `revision` (staff read these)."""
+    lines = []
+    for previous, record in saves_since(instance, revision):
+        delta = record.diff_against(previous, excluded_fields=["revision", "created", "updated"])
+        if not delta.changes:
+            continue
+        fields = ", ".join(f"{change.field} ({change.old!r} → {change.new!r})" for change in delta.changes)
+        who = record.history_user.get_username() if record.history_user else _("an import or script")
+        when = formats.date_format(localtime(record.history_date), "DATETIME_FORMAT")
+        lines.append(_("%(fields)s changed by %(who)s at %(when)s") % {"fields": fields, "who": who, "when": when})
+    return lines
+
+
+def changed_fields_since(instance, revision):
+    """Verbose names of the fields whose value now differs from what it was at `revision`."""
+    saves = saves_since(instance, revision)
+    if not saves:
+        return []
+    delta = saves[-1][1].diff_against(saves[0][0], included_fields=list(instance.tracked_fields()))
+    return [str(instance._meta.get_field(change.field).verbose_name) for change in delta.changes]

@@ -27,7 +27,8 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm
 
 from . import access
-from .forms import describe_changes, stranded_session_errors, validate_instant_range
+from .forms import stranded_session_errors, validate_instant_range
+from .history import describe_changes_since
 from .middleware import known_zones
 from .models import Meeting, Series, Session, Venue
 from .slugs import SlugAllocator
@@ -194,7 +195,7 @@ def stale_row_error(instance, row):
         f"This {label} was saved by someone else after the sheet was exported (the sheet has revision {claimed}, "
         f"it is now at {current}); the file was not applied. Export again and redo this row's changes."
     )
-    if changes := describe_changes(instance, claimed):
+    if changes := describe_changes_since(instance, claimed):
         message += " " + "; ".join(str(line) for line in changes) + "."
     return message
 

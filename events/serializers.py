@@ -18,6 +18,7 @@ from rest_framework.settings import api_settings
 
 from . import access
 from .forms import stranded_session_errors, validate_instant_range
+from .history import changed_fields_since
 from .middleware import known_zones
 from .models import (
     Delegation,
@@ -158,7 +159,7 @@ class RevisionMixin(serializers.Serializer):
 
 def stale_revision_message(instance, claimed):
     label = instance._meta.verbose_name
-    changed = changed_since(instance, claimed)
+    changed = changed_fields_since(instance, claimed)
     message = f"This {label} was changed by someone else since revision {claimed}; it is now at revision "
     message += f"{instance.revision}."
     if changed:
@@ -168,17 +169,6 @@ def stale_revision_message(instance, claimed):
         "current_revision": instance.revision,
         "changed_fields": changed,
     }
-
-
-def changed_since(instance, claimed):
-    """Verbose names of the fields that differ between revision `claimed` and now, from the history."""
-    history = instance.history.order_by("-history_date", "-history_id")
-    base = history.filter(revision__lte=claimed).first()
-    latest = history.first()
-    if base is None or latest is None or base.pk == latest.pk:
-        return []
-    delta = latest.diff_against(base, included_fields=list(instance.tracked_fields()))
-    return [str(instance._meta.get_field(change.field).verbose_name) for change in delta.changes]
 
 
 class VenueSerializer(CountryFieldMixin, serializers.ModelSerializer):

@@ -42,3 +42,24 @@ def test_schedule_changes_classifies_and_hides_restricted():
     ]
     staff_changes = history.schedule_changes(user=StaffFactory(), since=DAY - dt.timedelta(days=3650))
     assert ("removed", "Secret") in {(c.kind, c.title) for c in staff_changes}
+
+
+def test_changes_since_a_revision_list_each_save_but_name_only_fields_that_differ_now(editor_user):
+    meeting = MeetingFactory(title="Summit", theme="Resilience")
+    for title in ("Summit (renamed)", "Summit"):
+        meeting.title = title
+        meeting._history_user = editor_user
+        meeting.save()
+    del meeting._history_user  # the next save is a script's
+    meeting.theme = "Inclusion"
+    meeting.save()
+
+    lines = [str(line).split(" at ")[0] for line in history.describe_changes_since(meeting, 1)]
+    assert lines == [
+        "title ('Summit' → 'Summit (renamed)') changed by editor",
+        "title ('Summit (renamed)' → 'Summit') changed by editor",
+        "theme ('Resilience' → 'Inclusion') changed by an import or script",
+    ]
+    assert history.changed_fields_since(meeting, 1) == ["theme"]
+    assert history.changed_fields_since(meeting, 4) == []
+    assert history.describe_changes_since(meeting, 0) == []  # a revision the record never had
