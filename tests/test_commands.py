@@ -43,3 +43,9 @@ def test_import_ics_small_file_or_no_progress_shows_no_bar(tmp_path, partner_ser
 def test_import_ics_command_refuses_an_unknown_user(db, tmp_path):
     with pytest.raises(CommandError, match="No active user “nobody”."):
         call_command("import_ics", str(tmp_path / "p.ics"), series="x", user="nobody")
+
+
+def test_import_ics_command_refuses_a_user_whose_role_may_not_import(tmp_path, partner_series, viewer_user):
+    with pytest.raises(CommandError, match="User “viewer” may not import meetings: their role cannot add and change"):
+        run_import_ics(write_ics(tmp_path, PARTNER), user="viewer")
+    assert Session.objects.count() == 0

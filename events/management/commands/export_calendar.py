@@ -18,13 +18,13 @@ import os
 import tempfile
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from events import access, ical, ical_assembly
 from events.feeds import documents_loader
+from events.management.acting import acting_user
 from events.models import Access, Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session, Venue
 from events.text import spreadsheet_cell
 
@@ -255,13 +255,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, output=None, user=None, **options):
-        exporter = None
-        if user is not None:
-            exporter = get_user_model().objects.filter(username=user, is_active=True).first()
-            if exporter is None:
-                raise CommandError(f"No active user “{user}”.")
-            if not access.can_export(exporter, Meeting):
-                raise CommandError(f"User “{user}” may not export meetings: their role has no export right.")
+        exporter = acting_user(user, action="export", model=Meeting)
         text = EXPORTERS[options["format"]](user=exporter)
         if not output:
             self.stdout.write(text, ending="")

@@ -1,11 +1,11 @@
 """python manage.py import_ics FILE_OR_URL --series SLUG"""
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from events.ics_import import IcsImportError, import_calendar, read_source
-from events.models import Series
+from events.management.acting import acting_user
+from events.models import Meeting, Series
 
 # Below this many meetings the import is over before a bar would be read.
 PROGRESS_THRESHOLD = 50
@@ -28,11 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Report what would change, and save nothing.")
 
     def handle(self, *args, source, series, no_progress=False, user=None, dry_run=False, **options):
-        importer = None
-        if user is not None:
-            importer = get_user_model().objects.filter(username=user, is_active=True).first()
-            if importer is None:
-                raise CommandError(f"No active user “{user}”.")
+        importer = acting_user(user, action="import", model=Meeting)
         target = Series.objects.filter(slug=series).first()
         if target is None:
             known = ", ".join(Series.objects.order_by("slug").values_list("slug", flat=True)[:20])

@@ -1,9 +1,10 @@
-"""python manage.py import_spreadsheet FILE --resource meetings|sessions [--dry-run]"""
+"""python manage.py import_spreadsheet FILE --resource meetings|sessions [--user NAME] [--dry-run]"""
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from events.management.acting import acting_user
 from events.resources import RESOURCES, import_spreadsheet, result_problems
 from events.uploads import read_upload_path
 
@@ -22,8 +23,13 @@ class Command(BaseCommand):
         parser.add_argument("--resource", choices=sorted(RESOURCES), required=True, help="What the rows are.")
         parser.add_argument("--dry-run", action="store_true", help="Check every row, write nothing.")
         parser.add_argument("--no-progress", action="store_true", help="Do not show a progress bar.")
+        parser.add_argument(
+            "--user",
+            help="Import as this user, limited by what their role may change and publish (default: as the operator).",
+        )
 
-    def handle(self, *args, path, resource, dry_run=False, no_progress=False, **options):
+    def handle(self, *args, path, resource, dry_run=False, no_progress=False, user=None, **options):
+        importer = acting_user(user, action="import", model=RESOURCES[resource]._meta.model)
         def progress(total):
             bar = tqdm(
                 total=total, desc="Importing", unit="row", file=self.stderr,
@@ -33,7 +39,9 @@ class Command(BaseCommand):
 
         try:
             data = read_upload_path(path)
-            result = import_spreadsheet(data=data, resource=resource, dry_run=dry_run, progress=progress)
+            result = import_spreadsheet(
+                data=data, resource=resource, dry_run=dry_run, progress=progress, user=importer
+            )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         except OSError as error:
