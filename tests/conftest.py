@@ -38,17 +38,6 @@ def _clear_cache():
     cache.clear()
 
 
-@pytest.fixture
-def staff(db):
-    return StaffFactory(username="staff")
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
 def api_token(user):
     """A django-rest-knox API token of `user`: the secret to send as `Authorization: Token <secret>`."""
     from knox.models import AuthToken

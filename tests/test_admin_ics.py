@@ -12,8 +12,8 @@ from .conftest import PARTNER
 pytestmark = pytest.mark.django_db
 
 
-def test_admin_ics_upload_imports_and_redirects(staff_client, import_references):
-    response = staff_client.post(
+def test_admin_ics_upload_imports_and_redirects(administrator_client, import_references):
+    response = administrator_client.post(
         "/admin/events/meeting/import-ics/",
         {"series": Meeting._meta.get_field("series").related_model.objects.get().pk,
          "file": SimpleUploadedFile("p.ics", PARTNER.encode())},
@@ -23,8 +23,8 @@ def test_admin_ics_upload_imports_and_redirects(staff_client, import_references)
     assert Session.objects.count() == 3
 
 
-def test_admin_ics_upload_of_bad_file_shows_error(staff_client, import_references):
-    response = staff_client.post(
+def test_admin_ics_upload_of_bad_file_shows_error(administrator_client, import_references):
+    response = administrator_client.post(
         "/admin/events/meeting/import-ics/",
         {"series": Meeting._meta.get_field("series").related_model.objects.get().pk,
          "file": SimpleUploadedFile("p.ics", b"not a calendar")},
@@ -35,8 +35,8 @@ def test_admin_ics_upload_of_bad_file_shows_error(staff_client, import_reference
     assert Meeting.objects.count() == 0
 
 
-def test_changelist_links_to_ics_import(staff_client, import_references):
-    response = staff_client.get("/admin/events/meeting/")
+def test_changelist_links_to_ics_import(administrator_client, import_references):
+    response = administrator_client.get("/admin/events/meeting/")
 
     assert b'href="/admin/events/meeting/import-ics/"' in response.content
     assert b"href='/admin/events/meeting/import/'" in response.content

@@ -218,11 +218,11 @@ def test_item_becoming_hidden_is_removed_without_details(smtp_server, run_tasks,
 # --- Requests never wait for delivery ---------------------------------------------------
 
 
-def test_request_never_waits_for_or_fails_on_smtp(settings, staff_client, planner, summit):
+def test_request_never_waits_for_or_fails_on_smtp(settings, administrator_client, planner, summit):
     follow(planner, meeting=summit)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
-    response = staff_client.patch(
+    response = administrator_client.patch(
         f"/api/v1/meetings/{summit.slug}/",
         {"status": "cancelled"},
         content_type="application/json",

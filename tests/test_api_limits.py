@@ -40,15 +40,17 @@ def test_deep_or_large_json_is_a_400_with_a_message_on_every_endpoint(unchanged,
     assert response.json() == {"detail": message}
 
 
-def test_non_utf8_body_is_a_400_in_the_api(unchanged, staff_client):
-    response = staff_client.post("/api/v1/meetings/", b'{"title": "\xff\xfe\xfa"}', content_type="application/json")
+def test_non_utf8_body_is_a_400_in_the_api(unchanged, administrator_client):
+    response = administrator_client.post(
+        "/api/v1/meetings/", b'{"title": "\xff\xfe\xfa"}', content_type="application/json"
+    )
     assert response.status_code == 400
     assert "JSON parse error" in response.json()["detail"]
 
 
-def test_oversized_body_is_a_400(unchanged, staff_client):
+def test_oversized_body_is_a_400(unchanged, administrator_client):
     body = b'{"title": "' + b"a" * (11 * 1024 * 1024) + b'"}'
-    response = staff_client.post("/api/v1/meetings/", body, content_type="application/json")
+    response = administrator_client.post("/api/v1/meetings/", body, content_type="application/json")
     assert response.status_code == 400
 
 

@@ -35,8 +35,8 @@ def patch_meeting_over_its_revision(client, meeting, data):
     )
 
 
-def test_unknown_time_zone_is_a_400_in_the_api(unchanged, staff_client):
-    response = patch_meeting_over_its_revision(staff_client, unchanged, {"timezone": "Asia/Atlantis"})
+def test_unknown_time_zone_is_a_400_in_the_api(unchanged, administrator_client):
+    response = patch_meeting_over_its_revision(administrator_client, unchanged, {"timezone": "Asia/Atlantis"})
     assert response.status_code == 400
     assert "Asia/Atlantis" in str(response.json())
 
@@ -46,8 +46,8 @@ def test_reversed_meeting_dates_are_a_form_error_in_the_admin(unchanged):
     assert response.context["adminform"].form.errors["end_date"] == ["The meeting cannot end before it starts."]
 
 
-def test_absurd_meeting_year_is_a_400_in_the_api(unchanged, staff_client):
-    response = patch_meeting_over_its_revision(staff_client, unchanged, {"start_date": "99999-01-01"})
+def test_absurd_meeting_year_is_a_400_in_the_api(unchanged, administrator_client):
+    response = patch_meeting_over_its_revision(administrator_client, unchanged, {"start_date": "99999-01-01"})
     assert response.status_code == 400
     assert "start_date" in response.json()
 

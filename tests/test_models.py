@@ -285,12 +285,14 @@ def test_status_flags_keep_cancelled_and_postponed_apart(status, flags):
 # --- Source notes: flagged for review when a fact they speak of changes ----------------------------
 
 
-def test_meeting_source_note_is_flagged_for_review_when_the_venue_it_speaks_of_is_added_in_the_admin(staff_client):
+def test_meeting_source_note_is_flagged_for_review_when_the_venue_it_speaks_of_is_added_in_the_admin(
+    administrator_client,
+):
     summit = labuan_bajo_summit(source_note="The sources give no venue.")
     assert summit.source_note_review is False
     other = VenueFactory(name="Komodo hall", city="Labuan Bajo", country="ID", timezone="Asia/Makassar")
 
-    response = staff_client.post(
+    response = administrator_client.post(
         reverse("admin:events_meeting_change", args=[summit.pk]),
         meeting_change_form(summit, venue=other.pk, source_note="The sources give no venue."),
     )
@@ -298,17 +300,19 @@ def test_meeting_source_note_is_flagged_for_review_when_the_venue_it_speaks_of_i
     assert response.status_code == 302, response.context["errors"]
     summit.refresh_from_db()
     assert (summit.venue, summit.source_note_review) == (other, True)
-    listed = staff_client.get(reverse("admin:events_meeting_changelist"), {"source_note_review__exact": "1"})
+    listed = administrator_client.get(reverse("admin:events_meeting_changelist"), {"source_note_review__exact": "1"})
     assert [m.pk for m in listed.context["cl"].result_list] == [summit.pk]
 
 
-def test_meeting_source_note_is_flagged_when_session_times_are_added_unless_the_note_is_edited_too(staff_client):
+def test_meeting_source_note_is_flagged_when_session_times_are_added_unless_the_note_is_edited_too(
+    administrator_client,
+):
     summit = labuan_bajo_summit(source_note="Times not given.")
     session = {"title": "Plenary", "starts_on": "2023-05-10", "start_time": "09:00"}
     url = reverse("admin:events_meeting_change", args=[summit.pk])
 
     edited = meeting_change_form(summit, sessions=[session], source_note="Times from the chair's programme.")
-    assert staff_client.post(url, edited).status_code == 302
+    assert administrator_client.post(url, edited).status_code == 302
     summit.refresh_from_db()
     assert summit.source_note_review is False
 

@@ -212,22 +212,22 @@ def upload(client, url, name, content, file_format):
     return client.post(url, {"format": file_format, "import_file": SimpleUploadedFile(name, content)})
 
 
-def test_admin_import_preview_then_confirm(staff_client, import_references):
+def test_admin_import_preview_then_confirm(administrator_client, import_references):
     text = (MEETING_HEADER + "s,Summit,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,scheduled\n").encode()
 
-    preview = upload(staff_client, "/admin/events/meeting/import/", "m.csv", text, "0")
+    preview = upload(administrator_client, "/admin/events/meeting/import/", "m.csv", text, "0")
 
     assert preview.status_code == 200
     assert "confirm_form" in preview.context
     assert preview.context["confirm_form"] is not None
     assert Meeting.objects.count() == 0
     confirm = preview.context["confirm_form"].initial
-    done = staff_client.post("/admin/events/meeting/process_import/", confirm)
+    done = administrator_client.post("/admin/events/meeting/process_import/", confirm)
     assert done.status_code == 302
     assert Meeting.objects.get().slug == "s"
 
 
-def test_admin_import_of_bad_xlsx_shows_row_errors_and_imports_nothing(staff_client, import_references):
+def test_admin_import_of_bad_xlsx_shows_row_errors_and_imports_nothing(administrator_client, import_references):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["slug", "title", "series", "start_date", "end_date", "venue", "mode", "status"])
@@ -238,7 +238,7 @@ def test_admin_import_of_bad_xlsx_shows_row_errors_and_imports_nothing(staff_cli
     content = io.BytesIO()
     book.save(content)
 
-    response = upload(staff_client, "/admin/events/meeting/import/", "m.xlsx", content.getvalue(), "1")
+    response = upload(administrator_client, "/admin/events/meeting/import/", "m.xlsx", content.getvalue(), "1")
 
     html = re.sub(r"\s+", " ", response.content.decode())
     assert response.context.get("confirm_form") is None
@@ -248,11 +248,11 @@ def test_admin_import_of_bad_xlsx_shows_row_errors_and_imports_nothing(staff_cli
     assert Meeting.objects.count() == 0
 
 
-def test_admin_export_of_filtered_list_to_csv(staff_client, import_references):
+def test_admin_export_of_filtered_list_to_csv(administrator_client, import_references):
     MeetingFactory(title="Kept", status=Status.CANCELLED)
     MeetingFactory(title="Filtered out")
 
-    response = staff_client.post(
+    response = administrator_client.post(
         "/admin/events/meeting/export/?status__exact=cancelled",
         {"format": "0", "resource": "0", **{f"meetingresource_{f}": "on" for f in MeetingResource._meta.fields}},
     )
@@ -263,10 +263,10 @@ def test_admin_export_of_filtered_list_to_csv(staff_client, import_references):
     assert rows[0]["status"] == "cancelled"
 
 
-def test_admin_export_sessions_to_xlsx(staff_client, import_references):
+def test_admin_export_sessions_to_xlsx(administrator_client, import_references):
     SessionFactory(title="Opening")
 
-    response = staff_client.post(
+    response = administrator_client.post(
         "/admin/events/session/export/",
         {"format": "1", "resource": "0", **{f"sessionresource_{f}": "on" for f in SessionResource._meta.fields}},
     )
@@ -437,13 +437,13 @@ def test_session_sheet_exported_before_its_time_moved_is_refused(import_referenc
     assert (session.title, session.start) == ("Plenary", timed(dt.date(2030, 3, 1), 14, zone="Asia/Singapore")[0])
 
 
-def test_admin_import_of_a_stale_sheet_shows_the_row_error_and_applies_nothing(staff_client, exported_summit):
+def test_admin_import_of_a_stale_sheet_shows_the_row_error_and_applies_nothing(administrator_client, exported_summit):
     meeting, sheet = exported_summit
     meeting.title = "Summit (renamed)"
     meeting.save()
 
     stale = edited(sheet, ",scheduled,", ",cancelled,").encode()
-    response = upload(staff_client, "/admin/events/meeting/import/", "m.csv", stale, "0")
+    response = upload(administrator_client, "/admin/events/meeting/import/", "m.csv", stale, "0")
 
     html = re.sub(r"\s+", " ", response.content.decode())
     assert response.context.get("confirm_form") is None

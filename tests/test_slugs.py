@@ -48,7 +48,7 @@ def test_title_with_nothing_to_transliterate_falls_back_to_series_and_year():
     assert meeting.slug == "asean-summit-2030"
 
 
-def test_admin_add_form_with_an_empty_slug_fills_it(staff_client):
+def test_admin_add_form_with_an_empty_slug_fills_it(administrator_client):
     series = SeriesFactory()
     data = admin_meeting_post(
         MeetingFactory.build(series=series, venue=None, timezone="Asia/Bangkok", mode=""),
@@ -56,7 +56,7 @@ def test_admin_add_form_with_an_empty_slug_fills_it(staff_client):
         title="การประชุมสุดยอดอาเซียน",
         slug="",
     )
-    response = staff_client.post(reverse("admin:events_meeting_add"), data)
+    response = administrator_client.post(reverse("admin:events_meeting_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Meeting.objects.get().slug == "karprachumsudyodoaesiyn-2030"
 

@@ -156,9 +156,9 @@ def test_control_characters_and_crlf_in_titles_cannot_inject_icalendar_lines(db,
     assert not any(ord(char) < 32 and char not in "\t" for line in lines for char in line)
 
 
-def test_xlsx_and_csv_exports_drop_control_characters(staff_client, legacy_bell):
+def test_xlsx_and_csv_exports_drop_control_characters(administrator_client, legacy_bell):
     fields = {f"meetingresource_{f}": "on" for f in MeetingResource._meta.fields}
-    xlsx = staff_client.post("/admin/events/meeting/export/", {"format": "1", "resource": "0", **fields})
+    xlsx = administrator_client.post("/admin/events/meeting/export/", {"format": "1", "resource": "0", **fields})
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     header, row = [c.value for c in sheet[1]], [c.value for c in sheet[2]]
     assert dict(zip(header, row, strict=True))["title"] == "LegacySummit"
@@ -190,15 +190,15 @@ def test_spreadsheet_cell_round_trips_exactly(text):
     assert from_spreadsheet_cell(cell) == text
 
 
-def test_export_neutralises_formulas_and_import_restores_the_text(staff_client):
+def test_export_neutralises_formulas_and_import_restores_the_text(administrator_client):
     series = SeriesFactory(slug="summit")
     for number, title in enumerate(TRICKY):
         MeetingFactory(series=series, title=title, slug=f"m{number}", venue=None, timezone="Asia/Jakarta", mode="")
     fields = {f"meetingresource_{f}": "on" for f in MeetingResource._meta.fields}
-    exported = staff_client.post("/admin/events/meeting/export/", {"format": "0", "resource": "0", **fields})
+    exported = administrator_client.post("/admin/events/meeting/export/", {"format": "0", "resource": "0", **fields})
     rows = list(csv.DictReader(io.StringIO(exported.content.decode())))
     assert [row["title"] for row in rows if row["slug"] == "m0"] == ['\'=HYPERLINK("http://x")']
-    xlsx = staff_client.post("/admin/events/meeting/export/", {"format": "1", "resource": "0", **fields})
+    xlsx = administrator_client.post("/admin/events/meeting/export/", {"format": "1", "resource": "0", **fields})
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     assert {cell.data_type for row in sheet.iter_rows() for cell in row if cell.value is not None} <= {"s", "n", "d"}
 

@@ -25,19 +25,19 @@ def admin_upload(client, name, content, file_format="0"):
     )
 
 
-def test_csv_over_the_size_limit_is_refused_before_parsing(staff_client, unchanged):
+def test_csv_over_the_size_limit_is_refused_before_parsing(administrator_client, unchanged):
     row = b"x,Title,summit,2030-11-10,2030-11-13,,hybrid,scheduled\n"
     content = MEETING_IMPORT_HEADER.encode() + row * (12 * 1024 * 1024 // len(row))
-    response = admin_upload(staff_client, "big.csv", content)
+    response = admin_upload(administrator_client, "big.csv", content)
     assert response.context["form"].errors["import_file"] == [
         "The file is 12.0\xa0MB; the limit is 5.0\xa0MB. Nothing was imported."
     ]
 
 
 @override_settings(MAX_IMPORT_ROWS=2)
-def test_csv_over_the_row_limit_is_refused(staff_client, unchanged):
+def test_csv_over_the_row_limit_is_refused(administrator_client, unchanged):
     content = (MEETING_IMPORT_HEADER + "a,A,s,2030-11-10,2030-11-13,,hybrid,scheduled\n" * 3).encode()
-    response = admin_upload(staff_client, "rows.csv", content)
+    response = admin_upload(administrator_client, "rows.csv", content)
     assert response.context["form"].errors["import_file"] == [
         "The file holds 3 rows; the limit is 2. Split it and import the parts."
     ]
@@ -51,40 +51,40 @@ def zip_bomb(size):
     return content.getvalue()
 
 
-def test_xlsx_zip_bomb_is_refused_by_its_ratio_before_opening(staff_client, unchanged):
-    response = admin_upload(staff_client, "bomb.xlsx", zip_bomb(20 * 1024 * 1024), "1")
+def test_xlsx_zip_bomb_is_refused_by_its_ratio_before_opening(administrator_client, unchanged):
+    response = admin_upload(administrator_client, "bomb.xlsx", zip_bomb(20 * 1024 * 1024), "1")
     [error] = response.context["form"].errors["import_file"]
     assert error.startswith("The XLSX file is compressed ")
     assert error.endswith(" to 1; more than 100 to 1 is refused as a zip bomb.")
 
 
 @override_settings(MAX_IMPORT_UNCOMPRESSED_BYTES=1000)
-def test_xlsx_that_unpacks_beyond_the_limit_is_refused(staff_client, unchanged):
+def test_xlsx_that_unpacks_beyond_the_limit_is_refused(administrator_client, unchanged):
     book = openpyxl.Workbook()
     book.active.append(["slug", "title"])
     content = io.BytesIO()
     book.save(content)
-    response = admin_upload(staff_client, "big.xlsx", content.getvalue(), "1")
+    response = admin_upload(administrator_client, "big.xlsx", content.getvalue(), "1")
     [error] = response.context["form"].errors["import_file"]
     assert error.startswith("The XLSX file would unpack to ")
     assert error.endswith("; the limit is 1000\xa0bytes. Nothing was imported.")
 
 
-def test_file_that_is_not_a_zip_but_says_so_is_refused(staff_client, unchanged):
-    response = admin_upload(staff_client, "fake.xlsx", b"PK\x03\x04 not really a zip", "1")
+def test_file_that_is_not_a_zip_but_says_so_is_refused(administrator_client, unchanged):
+    response = admin_upload(administrator_client, "fake.xlsx", b"PK\x03\x04 not really a zip", "1")
     [error] = response.context["form"].errors["import_file"]
     assert error.startswith("The file is not a readable XLSX (zip) file: ")
 
 
 @override_settings(MAX_IMPORT_ROWS=1)
-def test_xlsx_over_the_row_limit_is_refused_and_imports_nothing(staff_client, summit_series, unchanged):
+def test_xlsx_over_the_row_limit_is_refused_and_imports_nothing(administrator_client, summit_series, unchanged):
     book = openpyxl.Workbook()
     book.active.append(["slug", "title", "series", "start_date", "end_date", "mode", "status", "timezone"])
     for slug in ("a", "b"):
         book.active.append([slug, slug, "summit", "2030-11-10", "2030-11-13", "hybrid", "scheduled", "Asia/Jakarta"])
     content = io.BytesIO()
     book.save(content)
-    response = admin_upload(staff_client, "rows.xlsx", content.getvalue(), "1")
+    response = admin_upload(administrator_client, "rows.xlsx", content.getvalue(), "1")
     assert "The file holds 2 rows; the limit is 1. Split it and import the parts." in response.content.decode()
 
 
@@ -101,8 +101,10 @@ def test_xlsx_over_the_row_limit_is_refused_and_imports_nothing(staff_client, su
     ],
 )
 @override_settings(MAX_IMPORT_ROWS=2)
-def test_admin_icalendar_upload_over_the_limits_is_refused(staff_client, summit_series, unchanged, content, message):
-    response = staff_client.post(
+def test_admin_icalendar_upload_over_the_limits_is_refused(
+    administrator_client, summit_series, unchanged, content, message
+):
+    response = administrator_client.post(
         reverse("admin:events_meeting_import_ics"),
         {"file": SimpleUploadedFile("p.ics", content), "series": summit_series.pk},
     )

@@ -135,9 +135,9 @@ def test_restricted_meeting_invisible_to_anonymous_users(client, secret_meeting,
     assert "Rahasia" not in body
 
 
-def test_restricted_meeting_page_is_404_for_anonymous_and_shown_to_staff(staff_client, secret_meeting):
+def test_restricted_meeting_page_is_404_for_anonymous_and_shown_to_staff(administrator_client, secret_meeting):
     assert Client().get("/meetings/hidden/").status_code == 404
-    response = staff_client.get("/meetings/hidden/")
+    response = administrator_client.get("/meetings/hidden/")
     assert response.status_code == 200
     assert "Hidden Session" in response.content.decode()
 
@@ -166,13 +166,13 @@ def test_join_link_never_shown_to_anonymous_users(client, user):
     assert "s3cret" in body
 
 
-def test_join_link_change_hidden_from_anonymous_history(staff_client):
+def test_join_link_change_hidden_from_anonymous_history(administrator_client):
     meeting = MeetingFactory()
     session = SessionFactory(meeting=meeting, mode=Mode.HYBRID, join_url="https://meet.example.org/old")
     session.join_url = "https://meet.example.org/new"
     session.save()
     assert "meet.example.org" not in Client().get(meeting.get_absolute_url()).content.decode()
-    assert "https://meet.example.org/new" in staff_client.get(meeting.get_absolute_url()).content.decode()
+    assert "https://meet.example.org/new" in administrator_client.get(meeting.get_absolute_url()).content.decode()
 
 
 # --- Lists and filters --------------------------------------------------------
@@ -338,10 +338,10 @@ def test_date_only_sessions_and_meeting_dates_never_shift_a_day(client):
 # --- What changed -------------------------------------------------------------------
 
 
-def test_meeting_page_shows_field_diffs_and_user_only_to_staff(staff_client, staff):
+def test_meeting_page_shows_field_diffs_and_user_only_to_staff(administrator_client, administrator_user):
     meeting = MeetingFactory(title="Original Title")
     meeting = Meeting.objects.get(pk=meeting.pk)
-    meeting._history_user = staff
+    meeting._history_user = administrator_user
     meeting.title = "Renamed Title"
     meeting.end_date = dt.date(2030, 3, 4)
     meeting.save()
@@ -351,8 +351,8 @@ def test_meeting_page_shows_field_diffs_and_user_only_to_staff(staff_client, sta
     assert "<ins>Renamed Title</ins>" in body
     assert "<del>March 3, 2030</del>" in body
     assert "<ins>March 4, 2030</ins>" in body
-    assert "by staff" not in body
-    assert "by staff" in staff_client.get(meeting.get_absolute_url()).content.decode()
+    assert "by administrator" not in body
+    assert "by administrator" in administrator_client.get(meeting.get_absolute_url()).content.decode()
 
 
 def change_schedule():
@@ -604,16 +604,16 @@ def test_seed_pages_render(client, seed):
     assert embedded_json_ld(body)["superEvent"]["name"] == "32nd ASEAN Summit"
 
 
-def test_staff_user_can_see_confidential_in_lists(staff_client, secret_meeting):
+def test_staff_user_can_see_confidential_in_lists(administrator_client, secret_meeting):
     secret_meeting.access = Access.CONFIDENTIAL
     secret_meeting.save()
-    assert "Hidden Retreat" in staff_client.get("/meetings/").content.decode()
+    assert "Hidden Retreat" in administrator_client.get("/meetings/").content.decode()
     other = UserFactory(username="other")
-    staff_client.force_login(other)
-    assert "Hidden Retreat" not in staff_client.get("/meetings/").content.decode()
+    administrator_client.force_login(other)
+    assert "Hidden Retreat" not in administrator_client.get("/meetings/").content.decode()
 
 
-def test_restricted_parent_not_named_on_public_child_page(staff_client):
+def test_restricted_parent_not_named_on_public_child_page(administrator_client):
     summit = MeetingFactory(title="Secret Summit", slug="secret-summit", access=Access.RESTRICTED)
     open_summit = MeetingFactory(title="Open Summit")
     child = MeetingFactory(title="Public SOM", parent=open_summit)
@@ -626,11 +626,11 @@ def test_restricted_parent_not_named_on_public_child_page(staff_client):
     assert "<del>Open Summit</del></td><td><ins>(not shown)</ins>" in body
     ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', body, re.S).group(1))
     assert "superEvent" not in ld
-    staff_body = staff_client.get(child.get_absolute_url()).content.decode()
+    staff_body = administrator_client.get(child.get_absolute_url()).content.decode()
     assert "Secret Summit" in staff_body
 
 
-def test_changes_and_history_show_session_times_in_the_session_venues_zone(staff_client):
+def test_changes_and_history_show_session_times_in_the_session_venues_zone(administrator_client):
     meeting = MeetingFactory(title="Two Zone Meeting")  # Singapore, UTC+8
     tokyo = VenueFactory(name="Tokyo Hall", city="Tokyo", country="JP", timezone="Asia/Tokyo")
     start, end = timed(meeting.start_date, 9, zone="Asia/Tokyo")
