@@ -351,6 +351,14 @@ def non_field_errors(result):
     return [(row.number, message) for row in result.invalid_rows for message in row.non_field_specific_errors]
 
 
+def renamed_by_someone_else(meeting, by=None):
+    """Someone else saves the meeting after the sheet was exported (revision 1 -> 2)."""
+    meeting.title = "Summit (renamed)"
+    if by is not None:
+        meeting._history_user = by
+    meeting.save()
+
+
 @pytest.fixture
 def exported_summit(import_references):
     """A meeting exported to a sheet while at revision 1: (meeting, the sheet's CSV text)."""
@@ -369,9 +377,7 @@ def test_meeting_and_session_exports_carry_each_rows_revision(import_references)
 
 def test_sheet_exported_before_someone_else_saved_is_refused_with_what_changed(exported_summit, editor_user):
     meeting, sheet = exported_summit
-    meeting.title = "Summit (renamed)"
-    meeting._history_user = editor_user
-    meeting.save()
+    renamed_by_someone_else(meeting, by=editor_user)
 
     result = import_meetings(edited(sheet, ",scheduled,", ",cancelled,"))
 
@@ -388,8 +394,7 @@ def test_sheet_exported_before_someone_else_saved_is_refused_with_what_changed(e
 
 def test_sheet_exported_again_after_the_other_save_is_applied(exported_summit):
     meeting, _old_sheet = exported_summit
-    meeting.title = "Summit (renamed)"
-    meeting.save()
+    renamed_by_someone_else(meeting)
 
     result = import_meetings(edited(export_csv(MeetingResource), ",scheduled,", ",cancelled,"))
 
@@ -400,8 +405,7 @@ def test_sheet_exported_again_after_the_other_save_is_applied(exported_summit):
 
 def test_sheet_without_a_revision_column_updates_as_it_says(exported_summit):
     meeting, _sheet = exported_summit
-    meeting.title = "Summit (renamed)"
-    meeting.save()
+    renamed_by_someone_else(meeting)
 
     import_meetings(MEETING_HEADER + "s,Summit,summit,2030-11-10,2030-11-13,Marina Bay Sands,in_person,cancelled\n")
 
@@ -439,8 +443,7 @@ def test_session_sheet_exported_before_its_time_moved_is_refused(import_referenc
 
 def test_admin_import_of_a_stale_sheet_shows_the_row_error_and_applies_nothing(administrator_client, exported_summit):
     meeting, sheet = exported_summit
-    meeting.title = "Summit (renamed)"
-    meeting.save()
+    renamed_by_someone_else(meeting)
 
     stale = edited(sheet, ",scheduled,", ",cancelled,").encode()
     response = upload(administrator_client, "/admin/events/meeting/import/", "m.csv", stale, "0")
