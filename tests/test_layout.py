@@ -4,6 +4,7 @@ fixtures and helpers only in conftest.py, and no staff test signed in as a super
 
 import ast
 import pathlib
+import re
 
 TESTS = pathlib.Path(__file__).parent
 ROOT = TESTS.parent
@@ -94,3 +95,11 @@ def test_layout_no_staff_test_signs_in_as_a_superuser_unless_it_is_about_the_sup
             if signs_in_as_superuser or "admin_client" in ast.unparse(node.args):
                 offenders.append(f"{path.name}::{node.name}")
     assert offenders == []
+
+
+def test_layout_every_file_the_readme_names_exists():
+    """Moving a test or a module must move the README's pointer to it too."""
+    readme = (ROOT / "README.md").read_text()
+    named = set(re.findall(r"\b((?:tests|events|ascn_events|fixtures|deploy|loadtest)/[\w./-]+\.\w+)", readme))
+    assert len(named) > 40
+    assert sorted(path for path in named if not (ROOT / path).exists()) == []
