@@ -1,6 +1,6 @@
 """Change alerts (issue 16): from a saved change to each follower who may see it.
 
-1. Every historical record of a meeting, session or outcome document that is saved while
+1. Every historical record of a meeting, session, outcome document or delegation saved while
    anybody follows anything becomes a `Change`, and a `fan_out` task is enqueued in the
    same transaction (django-tasks' database backend writes the task as a row): a change
    that rolls back never alerts, and one that commits cannot be lost by a worker restart.
@@ -58,8 +58,12 @@ ALERT_FIELDS = {
         "join_passcode", "status", "access", "meeting", "description",
     ),
     "document": ("title", "title_id", "kind", "status", "adopted_on", "url", "file", "language", "session"),
+    # A country's delegation added to (or taken off) a meeting changes that country's schedule.
+    "delegation": ("country", "organisation", "meeting"),
 }  # fmt: skip
-MODELS = {"meeting": Meeting, "session": Session, "document": OutcomeDocument}
+MODELS = {"meeting": Meeting, "session": Session, "document": OutcomeDocument, "delegation": Delegation}
+# Items with an access level of their own; documents and delegations take their meeting's (and session's).
+LEVELLED = {"meeting", "session"}
 
 
 def retry_delay(attempts):
@@ -71,9 +75,7 @@ def retry_delay(attempts):
 
 @receiver(post_create_historical_record, dispatch_uid="alerts_capture_change")
 def capture_change(sender, instance, history_instance, **kwargs):
-    what = {Meeting.history.model: "meeting", Session.history.model: "session"}.get(sender)
-    if what is None and sender is OutcomeDocument.history.model:
-        what = "document"
+    what = {model.history.model: name for name, model in MODELS.items()}.get(sender)
     if what is None or not Follow.objects.exists():
         return
     meeting_ref = instance.pk if what == "meeting" else instance.meeting_id
@@ -114,7 +116,7 @@ class ChangeContext:
         """Access levels one must hold to see the item in `state` (a historical record), or None if it is gone."""
         if state is None or state.history_type == "-":
             return None
-        needed = {state.access} if self.what != "document" else set()
+        needed = {state.access} if self.what in LEVELLED else set()
         meeting_id = state.id if self.what == "meeting" else state.meeting_id
         meeting = self.meetings.get(meeting_id)
         if self.what != "meeting":
@@ -193,7 +195,12 @@ class AlertItem:
 
     @property
     def what_label(self):
-        labels = {"meeting": gettext("Meeting"), "session": gettext("Session"), "document": gettext("Outcome document")}
+        labels = {
+            "meeting": gettext("Meeting"),
+            "session": gettext("Session"),
+            "document": gettext("Outcome document"),
+            "delegation": gettext("Delegation"),
+        }
         return labels[self.what]
 
     def as_json(self):
@@ -233,14 +240,21 @@ def describe(context, *, user, levels, zone_name):
         changes = history._diff(record, context.previous, model=model, hidden=hidden, labels=labels, zone=zone)
     if context.what == "meeting":
         when = times.format_date_span(record.start_date, record.end_date)
+    elif context.what == "delegation" and meeting is not None:
+        when = times.format_date_span(meeting.start_date, meeting.end_date)
     elif context.what == "session":
         when = history._when_text(record, "session", zone)
     else:
         when = ""
     url = meeting.get_absolute_url() if meeting else ""
-    if url and kind != "removed" and context.what != "meeting":
+    if url and context.what == "delegation":
+        url += "#delegations-heading"
+    elif url and kind != "removed" and context.what != "meeting":
         url += f"#{context.what}-{record.id}"
-    title = history._localized(record)
+    if context.what == "delegation":
+        title = gettext("Delegation of %(country)s") % {"country": record.country.name}
+    else:
+        title = history._localized(record)
     return AlertItem(
         kind=kind,
         what=context.what,
@@ -265,6 +279,9 @@ def matching_follows(context):
     if context.what == "meeting":
         series_ids |= {r.series_id for r in (context.record, context.previous) if r is not None}
     countries = set(Delegation.objects.filter(meeting_id__in=meeting_ids).values_list("country", flat=True))
+    if context.what == "delegation":
+        # A delegation taken off a meeting is gone from the table; its country still hears of it.
+        countries |= {str(r.country) for r in (context.record, context.previous) if r is not None}
     query_ids = []
     queries = Follow.objects.exclude(query="").values_list("query", flat=True).distinct()
     for query in queries:

@@ -204,12 +204,13 @@ def normalize_query(raw):
 
 
 class Change(models.Model):
-    """One saved historical record of a meeting, session or document, waiting to be fanned out."""
+    """One saved historical record of a meeting, session, document or delegation, waiting to be fanned out."""
 
     class What(models.TextChoices):
         MEETING = "meeting", _("meeting")
         SESSION = "session", _("session")
         DOCUMENT = "document", _("outcome document")
+        DELEGATION = "delegation", _("delegation")
 
     what = models.CharField(_("what"), max_length=10, choices=What.choices)
     object_id = models.BigIntegerField(_("object"))

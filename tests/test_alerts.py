@@ -144,6 +144,40 @@ def test_delegation_and_filter_follows_match(smtp_server, run_tasks, planner, su
     assert len(smtp_server.messages) == 2
 
 
+def test_delegation_added_to_a_meeting_reaches_that_countrys_followers(smtp_server, run_tasks, planner, summit):
+    other = UserFactory(username="other", email="other@example.org")
+    follow(planner, country="ID")
+    follow(other, country="TH")
+    DelegationFactory(meeting=summit, country="ID")
+    run_tasks()
+    (message,) = smtp_server.messages
+    assert (message["To"], message["Subject"]) == ("planner@example.org", "ASCN Events: New: Delegation of Indonesia")
+    text = text_of(message)
+    assert "New · Delegation: Delegation of Indonesia (ASEAN Summit 2030)" in text
+    assert "https://events.ascn.example/meetings/summit-2030/#delegations-heading" in text
+
+
+def test_delegation_taken_off_a_meeting_is_announced_as_removed(smtp_server, run_tasks, planner, summit):
+    delegation = DelegationFactory(meeting=summit, country="ID")
+    follow(planner, country="ID")
+    delegation.delete()
+    run_tasks()
+    (message,) = smtp_server.messages
+    assert message["Subject"] == "ASCN Events: Removed: Delegation of Indonesia"
+
+
+def test_delegation_to_a_restricted_meeting_reaches_only_followers_who_may_see_it(smtp_server, run_tasks, summit):
+    summit.access = Access.RESTRICTED
+    summit.save()
+    public = UserFactory(username="public", email="public@example.org")
+    staff = StaffFactory(username="staff-follower", email="staff@example.org", role="Viewer")
+    follow(public, country="ID")
+    follow(staff, country="ID")
+    DelegationFactory(meeting=summit, country="ID")
+    run_tasks()
+    assert [m["To"] for m in smtp_server.messages] == ["staff@example.org"]
+
+
 def test_one_email_per_follower_even_when_two_follows_match(smtp_server, run_tasks, planner, summit):
     follow(planner, meeting=summit)
     follow(planner, series=summit.series)
