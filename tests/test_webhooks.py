@@ -10,6 +10,7 @@ from events.models import Status
 from events.models import WebhookDelivery
 from tests.conftest import follow
 from tests.conftest import save_changes
+from tests.factories import DelegationFactory
 
 
 def verify(secret, header, body, tolerance=300):
@@ -46,3 +47,13 @@ def test_webhook_to_a_private_target_is_refused_at_delivery(settings, run_tasks,
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "pending"
     assert "private, loopback or link-local" in delivery.last_error
+
+
+def test_webhook_of_a_country_follow_says_its_delegation_was_added(webhook_receiver, run_tasks, planner, summit):
+    follow(planner, country="ID", webhook_url=webhook_receiver.url, email=False)
+    DelegationFactory(meeting=summit, country="ID")
+    run_tasks()
+    ((_headers, body),) = webhook_receiver.requests
+    payload = json.loads(body)
+    assert (payload["type"], payload["item"]["title"]) == ("delegation.added", "Delegation of Indonesia")
+    assert payload["item"]["url"] == "https://events.ascn.example/meetings/summit-2030/#delegations-heading"
