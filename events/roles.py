@@ -28,10 +28,15 @@ ADMINISTRATOR_APPS = ["events", "auth", "knox", "axes", "admin"]
 
 
 def _model_exists_yet(codename, apps):
-    """Migration 0002 makes the roles before later migrations add models; those grant their own (0013)."""
+    """Whether the model a permission is about exists at this point of the migrations (`apps`).
+
+    Migration 0002 makes the roles before later migrations add models; those grant their own (0013).
+    Permissions not named for a model (`view_restricted`, `publish_meeting`) always count.
+    """
     model = codename.partition("_")[2]
-    later_model = model in {m._meta.model_name for m in global_apps.get_app_config("events").get_models()}
-    return not later_model or model in {m._meta.model_name for m in apps.get_app_config("events").get_models()}
+    names_now = {m._meta.model_name for m in global_apps.get_app_config("events").get_models()}
+    names_then = {m._meta.model_name for m in apps.get_app_config("events").get_models()}
+    return model not in names_now or model in names_then
 
 
 def create_missing_roles(*, using="default", apps=global_apps):
