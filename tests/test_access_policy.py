@@ -16,6 +16,7 @@ from .factories import DocumentFactory
 from .factories import MeetingFactory
 from .factories import SeriesFactory
 from .factories import SessionFactory
+from .factories import SuperuserFactory
 from .factories import VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +111,13 @@ def test_data_entry_may_save_a_restricted_meeting_and_an_editor_may_publish(data
     )
     assert response.status_code == 302
     assert Meeting.objects.get(slug="other").access == Access.PUBLIC
+
+
+def test_superuser_may_do_every_action_at_every_level_and_publishes_through_the_admin(client):
+    superuser = SuperuserFactory(username="root")
+    everything = [(str(label), ["P R C"]) for label in access.ACTIONS.values()]
+    assert access.policy_rows({"superuser": superuser}) == everything
+    client.force_login(superuser)
+    response = client.post(reverse("admin:events_meeting_add"), new_meeting_post(Access.PUBLIC))
+    assert response.status_code == 302
+    assert Meeting.objects.get().access == Access.PUBLIC

@@ -83,18 +83,37 @@ def test_layout_no_helper_or_fixture_is_defined_in_two_test_modules():
     assert {name: files for name, files in homes.items() if len(files) > 1} == {}
 
 
-def test_layout_no_staff_test_signs_in_as_a_superuser_unless_it_is_about_the_superuser():
+# Ways a test or fixture gets a superuser: our factory, Django's manager, pytest-django's fixtures.
+SUPERUSER_MARKS = ("SuperuserFactory", "create_superuser", "is_superuser=True")
+SUPERUSER_FIXTURES = {"admin_user", "admin_client"}
+
+
+def superuser_offenders(path):
+    """Functions (tests and fixtures) in `path` that get a superuser although their name is not about one."""
+    text = path.read_text()
     offenders = []
-    for path in sorted(TESTS.glob("test_*.py")):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.FunctionDef) or "superuser" in node.name:
-                continue
-            source = ast.get_source_segment(path.read_text(), node) or ""
-            signs_in_as_superuser = "SuperuserFactory" in source or "is_superuser=True" in source
-            if signs_in_as_superuser or "admin_client" in ast.unparse(node.args):
-                offenders.append(f"{path.name}::{node.name}")
-    assert offenders == []
+    for node in ast.walk(ast.parse(text)):
+        if not isinstance(node, ast.FunctionDef) or "superuser" in node.name:
+            continue
+        source = ast.get_source_segment(text, node) or ""
+        parameters = {arg.arg for arg in node.args.args}
+        if any(mark in source for mark in SUPERUSER_MARKS) or parameters & SUPERUSER_FIXTURES:
+            offenders.append(f"{path.name}::{node.name}")
+    return offenders
+
+
+def test_layout_no_staff_test_signs_in_as_a_superuser_unless_it_is_about_the_superuser(tmp_path):
+    modules = [*sorted(TESTS.glob("test_*.py")), TESTS / "conftest.py"]
+    assert [name for path in modules for name in superuser_offenders(path)] == []
+    # The check sees each way in (a check that finds nothing could also be blind).
+    sample = tmp_path / "test_sample.py"
+    sample.write_text(
+        "def test_a(admin_client): pass\n"
+        "def staff(db): return SuperuserFactory()\n"
+        "def test_b(django_user_model): django_user_model.objects.create_superuser('x')\n"
+        "def test_superuser_sees_all(admin_client): pass\n"
+    )
+    assert superuser_offenders(sample) == ["test_sample.py::test_a", "test_sample.py::staff", "test_sample.py::test_b"]
 
 
 def test_layout_every_file_the_readme_names_exists():
