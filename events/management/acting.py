@@ -12,6 +12,14 @@ RIGHTS = {
     "import": (access.can_import, "their role cannot add and change them"),
     "export": (access.can_export, "their role has no export right"),
 }
+HELP = {
+    "import": "Import as this user, limited by what their role may change and publish (default: as the operator).",
+    "export": "Export as this user: only the levels their role may see, refused if it may not export.",
+}
+
+
+def add_user_argument(parser, *, action):
+    parser.add_argument("--user", metavar="NAME", help=HELP[action])
 
 
 def acting_user(username, *, action, model):

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from events import access, ical, ical_assembly
 from events.feeds import documents_loader
-from events.management.acting import acting_user
+from events.management.acting import acting_user, add_user_argument
 from events.models import Access, Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session, Venue
 from events.text import spreadsheet_cell
 
@@ -249,10 +249,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--format", choices=sorted(EXPORTERS), required=True, help="Output format.")
         parser.add_argument("--output", metavar="FILE", help="Write to FILE instead of standard output.")
-        parser.add_argument(
-            "--user",
-            help="Export as this user: only the levels their role may see, refused if it may not export.",
-        )
+        add_user_argument(parser, action="export")
 
     def handle(self, *args, output=None, user=None, **options):
         exporter = acting_user(user, action="export", model=Meeting)

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from events.ics_import import IcsImportError, import_calendar, read_source
-from events.management.acting import acting_user
+from events.management.acting import acting_user, add_user_argument
 from events.models import Meeting, Series
 
 # Below this many meetings the import is over before a bar would be read.
@@ -21,10 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("source", metavar="FILE_OR_URL", help="Path of an .ics file, or an http(s) URL.")
         parser.add_argument("--series", required=True, help="Slug of the series new meetings are filed under.")
         parser.add_argument("--no-progress", action="store_true", help="Do not show a progress bar.")
-        parser.add_argument(
-            "--user",
-            help="Import as this user, limited by what their role may change and publish (default: as the operator).",
-        )
+        add_user_argument(parser, action="import")
         parser.add_argument("--dry-run", action="store_true", help="Report what would change, and save nothing.")
 
     def handle(self, *args, source, series, no_progress=False, user=None, dry_run=False, **options):

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from events.management.acting import acting_user
+from events.management.acting import acting_user, add_user_argument
 from events.resources import RESOURCES, import_spreadsheet, result_problems
 from events.uploads import read_upload_path
 
@@ -23,10 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--resource", choices=sorted(RESOURCES), required=True, help="What the rows are.")
         parser.add_argument("--dry-run", action="store_true", help="Check every row, write nothing.")
         parser.add_argument("--no-progress", action="store_true", help="Do not show a progress bar.")
-        parser.add_argument(
-            "--user",
-            help="Import as this user, limited by what their role may change and publish (default: as the operator).",
-        )
+        add_user_argument(parser, action="import")
 
     def handle(self, *args, path, resource, dry_run=False, no_progress=False, user=None, **options):
         importer = acting_user(user, action="import", model=RESOURCES[resource]._meta.model)
