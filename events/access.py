@@ -151,7 +151,8 @@ def visible_history(records, user):
 
 
 class MeetingLevels:
-    """Each meeting's access level over time, from its history: what a session's record was held under."""
+    """Each meeting's (or, with `model`, session's) access level over time, from its history: what the
+    record of a session, document or delegation was held under."""
 
     def __init__(self, rows, current=None):
         self.times, self.levels = defaultdict(list), defaultdict(list)
@@ -161,11 +162,12 @@ class MeetingLevels:
         self.current = current or {}
 
     @classmethod
-    def of(cls, meeting_ids):
+    def of(cls, meeting_ids, *, model=None):
         from .models import Meeting
 
-        rows = Meeting.history.filter(id__in=meeting_ids).values_list("id", "history_date", "access")
-        current = dict(Meeting.objects.filter(pk__in=meeting_ids).values_list("pk", "access"))
+        model = model or Meeting
+        rows = model.history.filter(id__in=meeting_ids).values_list("id", "history_date", "access")
+        current = dict(model.objects.filter(pk__in=meeting_ids).values_list("pk", "access"))
         return cls(rows, current)
 
     def at(self, meeting_id, when):
@@ -176,10 +178,13 @@ class MeetingLevels:
         return self.levels[meeting_id][max(index, 0)]
 
 
-def record_visible(record, *, user, meeting_levels=None):
-    """Whether `user` may see a history record: the level it was held at then, and its meeting's then."""
+def record_visible(record, *, user, meeting_levels=None, session_levels=None):
+    """Whether `user` may see a history record: the level it was held at then, its meeting's then and, for a
+    document of a session (`session_levels`), that session's then (as `level_of` reads a document now)."""
     meeting_level = meeting_levels.at(record.meeting_id, record.history_date) if meeting_levels else None
-    return can_see(user, highest(getattr(record, "access", None), meeting_level))
+    session_id = getattr(record, "session_id", None)
+    session_level = session_levels.at(session_id, record.history_date) if session_levels and session_id else None
+    return can_see(user, highest(getattr(record, "access", None), meeting_level, session_level))
 
 
 def visible_records(records, *, user, meeting_levels=None):

@@ -71,6 +71,13 @@ class PolicyAdminMixin:
         form = super().get_form(request, obj, **kwargs)
         return form.for_user(request.user) if hasattr(form, "for_user") else form
 
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            # Read-only display fields are called without the request; this object is this request's own.
+            obj.viewer = request.user
+        return obj
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in self.policy_fk_models and db_field.related_model in {Meeting, Session}:
             kwargs["queryset"] = access.visible(db_field.related_model.objects.all(), request.user)
@@ -87,11 +94,20 @@ class PolicyAdminMixin:
         )
         if not hasattr(records.model, "meeting_id"):
             return records
-        # A session's, document's or delegation's record is also held at its meeting's level at the time.
+        # A session's, document's or delegation's record is also held at its meeting's level at the time,
+        # and a document's at its session's.
+        of_session = hasattr(records.model, "session_id")
         fields = ["history_id", "history_date", "meeting_id", *self._own_level_field(records)]
-        rows = [SimpleNamespace(**row) for row in records.values(*fields)]
+        rows = [SimpleNamespace(**row) for row in records.values(*fields, *(["session_id"] if of_session else []))]
         levels = access.MeetingLevels.of({row.meeting_id for row in rows})
-        shown = [row.history_id for row in rows if access.record_visible(row, user=request.user, meeting_levels=levels)]
+        session_levels = (
+            access.MeetingLevels.of({row.session_id for row in rows} - {None}, model=Session) if of_session else None
+        )
+        shown = [
+            row.history_id
+            for row in rows
+            if access.record_visible(row, user=request.user, meeting_levels=levels, session_levels=session_levels)
+        ]
         return records.filter(history_id__in=shown)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
@@ -324,7 +340,10 @@ class MeetingAdmin(PolicyAdminMixin, SpreadsheetAdminMixin, SimpleHistoryAdmin):
         parts = format_html_join(
             ", ",
             '<a href="{}">{}</a>',
-            ((reverse("admin:events_meeting_change", args=[part.pk]), part) for part in meeting.children.all()),
+            (
+                (reverse("admin:events_meeting_change", args=[part.pk]), part)
+                for part in access.visible(meeting.children.all(), getattr(meeting, "viewer", None))
+            ),
         )
         adds = format_html_join(
             " ",

@@ -21,7 +21,8 @@ def duplicate_meeting(meeting, *, shift_days, user=None):
 
     shift = dt.timedelta(days=shift_days)
     with transaction.atomic():
-        sessions = list(meeting.sessions.all())
+        # Only the sessions the copier may see: a hidden one is neither copied nor named.
+        sessions = list(meeting.sessions.all() if user is None else access.visible(meeting.sessions.all(), user))
         copy = Meeting.objects.get(pk=meeting.pk)
         copy.pk = None
         copy.id = None

@@ -266,16 +266,22 @@ def _assign(obj, **values):
     return changed
 
 
-def _save(obj, *, changed, created, result):
+def _save(obj, *, changed, created, result, user=None, uid=""):
+    """Save `obj` if it changed and the access policy lets `user` save it as it stands; False if refused."""
     if not (changed or created):
         result.unchanged += 1
-        return
+        return True
+    if user is not None and (message := access.save_error(user, obj)):
+        # Asked after every value is set, so a move into a public meeting is caught as publishing.
+        result.not_applied.append(f"{uid}: {message}")
+        return False
     obj.full_clean()
     obj.save()
     if created:
         result.created += 1
     else:
         result.updated += 1
+    return True
 
 
 def _meeting_title_from_sessions(sessions):
@@ -454,7 +460,10 @@ def _import_group(uid, own_events, sessions, series, venues, result, user=None, 
             values["access"] = min((event.access for event in sessions), key=ACCESS_ORDER.index)
     _apply_policy(meeting, values, created=created, user=user, result=result, uid=uid)
     changed = _assign(meeting, **values)
-    _save(meeting, changed=changed, created=created, result=result)
+    if not _save(meeting, changed=changed, created=created, result=result, user=user, uid=uid):
+        if sessions:
+            result.not_applied.append(f"{uid}: its {len(sessions)} session(s) neither")
+        return
 
     for event in sessions:
         _import_session(event, meeting, title, venues, result, user)
@@ -469,8 +478,6 @@ def _apply_policy(obj, values, *, created, user, result, uid):
         if level != values["access"]:
             values["access"] = level
             result.created_restricted += 1
-        if not access.can_see(user, level):
-            values["access"] = access.default_level(user)
     elif values["access"] != obj.access and access.level_error(user, old=obj.access, new=values["access"]):
         del values["access"]
         result.not_applied.append(f"{uid}: access level kept (only an editor may change it)")
@@ -520,4 +527,4 @@ def _import_session(event, meeting, meeting_title, venues, result, user=None):
     changed = _assign(session, **values)
     if changed and "meeting_id" in values:
         session.meeting = meeting
-    _save(session, changed=changed, created=created, result=result)
+    _save(session, changed=changed, created=created, result=result, user=user, uid=event.uid)

@@ -128,6 +128,11 @@ class RelatedExportResource(resources.ModelResource):
     export_related: tuple[str, ...] = ()
     progress = None
 
+    def __init__(self, *, user=None, **kwargs):
+        # Who exports (the admin passes the request's user): a row may name what they may not see.
+        super().__init__(**kwargs)
+        self.user = user
+
     # Exported for the stale-row check below; never written to the record (saves raise it).
     revision = fields.Field(attribute="revision", column_name="revision", readonly=True)
 
@@ -154,15 +159,16 @@ class RelatedExportResource(resources.ModelResource):
             self.progress()
 
     def import_instance(self, instance, row, **kwargs):
-        if message := stale_row_error(instance, row):
-            raise ValidationError({NON_FIELD_ERRORS: [message]})
         user = kwargs.get("user")
-        if user is None:
-            return super().import_instance(instance, row, **kwargs)
-        if instance.pk is not None and not access.can_change(user, instance):
+        if user is not None and instance.pk is not None and not access.can_change(user, instance):
             raise ValidationError(
                 {NON_FIELD_ERRORS: [f"You may not change this {instance._meta.verbose_name}; the row is not applied."]}
             )
+        # After the policy: the message says what changed, which only someone who may change the row may read.
+        if message := stale_row_error(instance, row):
+            raise ValidationError({NON_FIELD_ERRORS: [message]})
+        if user is None:
+            return super().import_instance(instance, row, **kwargs)
         errors = {}
         try:
             super().import_instance(instance, row, **kwargs)
@@ -227,17 +233,29 @@ class MeetingResource(RelatedExportResource):
 
     def import_instance(self, instance, row, **kwargs):
         # The admin form's rule that is not the model's: sessions kept inside the dates.
+        user = kwargs.get("user")
+        # A parent the importer may not see was exported blank; a blank cell keeps it, as the admin form does.
+        hidden_parent = instance.parent_id if instance.parent_id and not self._shows(instance.parent, user) else None
         errors = {}
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        if hidden_parent and instance.parent_id is None:
+            instance.parent_id = hidden_parent
         if not instance.slug and instance.title and instance.start_date:
             instance.slug = instance.new_slug(getattr(self, "slugs", None))
         if not errors and (stranded := stranded_session_errors(meeting=instance)):
             errors[NON_FIELD_ERRORS] = stranded
         if errors:
             raise ValidationError(errors)
+
+    @staticmethod
+    def _shows(meeting, user):
+        return user is None or access.can_view(user, meeting)
+
+    def dehydrate_parent(self, meeting):
+        return meeting.parent.slug if meeting.parent_id and self._shows(meeting.parent, self.user) else ""
 
     def dehydrate_host_country(self, meeting):
         return meeting.host_country.code or ""
@@ -332,6 +350,9 @@ class SpreadsheetAdminMixin(ImportExportMixin, ExportActionMixin):
 
     def has_export_permission(self, request):
         return access.can_export(request.user, self.model)
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
 
     def import_action(self, request, *args, **kwargs):
         if request.method == "GET" and hasattr(self.model, "access") and not access.can_publish(request.user):

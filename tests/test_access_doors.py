@@ -1,13 +1,18 @@
 """Doors the role crawl cannot judge alone: history from the moment an item became visible,
 references to hidden parents, document files, and per-request state on shared view instances."""
 
+import csv
 import datetime as dt
+import io
+import json
 import re
 import threading
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.test import Client
 from django.test import RequestFactory
 from rest_framework.test import APIClient
@@ -16,15 +21,23 @@ from events import access
 from events import history
 from events import ical
 from events import views
+from events.ics_import import import_calendar
 from events.models import Access
 from events.models import Meeting
+from events.resources import MeetingResource
+from events.resources import SessionResource
 
 from .conftest import admin_meeting_post
 from .conftest import dataset
+from .conftest import ics_calendar
 from .conftest import ics_event
 from .conftest import new_meeting
+from .conftest import vevent
+from .factories import DelegationFactory
+from .factories import DelegationMemberFactory
 from .factories import DocumentFactory
 from .factories import MeetingFactory
+from .factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -385,3 +398,116 @@ def test_references_a_parent_made_confidential_leaves_its_parts_feed_events(clie
     after = client.get("/feeds/all.ics").content.decode()
 
     assert (named in before, named in after) == (True, False)
+
+
+# --- Doors found leaking in review: each asks the policy, met as the clerk (Data entry) meets them ------------
+
+
+def test_spreadsheet_row_naming_a_hidden_session_tells_nothing_of_its_history(data_entry_user):
+    secret = SessionFactory(title="Secret talks", access=Access.CONFIDENTIAL, join_passcode="999")
+    secret.join_passcode = "111"
+    secret.save()
+    sheet = f"id,meeting,title,starts_on,revision\n{secret.pk},{secret.meeting.slug},Renamed,2030-03-01,1\n"
+
+    result = SessionResource().import_data(dataset(sheet), dry_run=True, user=data_entry_user)
+
+    messages = [m for row in result.invalid_rows for m in row.non_field_specific_errors]
+    assert messages == ["You may not change this session; the row is not applied."]
+
+
+def test_ics_import_as_a_clerk_refuses_a_confidential_event_instead_of_lowering_it(data_entry_user):
+    series = MeetingFactory().series
+    result = import_calendar(data=ics_event("partner-secret", cls="CONFIDENTIAL"), series=series, user=data_entry_user)
+    assert result.not_applied == [
+        "partner-secret: You may not add an item at a level you cannot see.",
+        "partner-secret: its 1 session(s) neither",
+    ]
+    assert Meeting.objects.filter(external_uid="partner-secret").exists() is False
+
+
+def test_ics_import_as_a_clerk_may_not_publish_a_session_by_moving_it_into_a_public_meeting(data_entry_user):
+    quiet = MeetingFactory(access=Access.RESTRICTED, start_date=dt.date(2030, 6, 1), end_date=dt.date(2030, 6, 1))
+    public = MeetingFactory(access=Access.PUBLIC, start_date=dt.date(2030, 6, 1), end_date=dt.date(2030, 6, 1))
+    session = SessionFactory(meeting=quiet, access=Access.PUBLIC, starts_on=dt.date(2030, 6, 1))
+    feed = ics_calendar(
+        vevent(f"meeting-{public.pk}@{settings.SITE_DOMAIN}", "Open", "DTSTART;VALUE=DATE:20300601",
+               "DTEND;VALUE=DATE:20300602"),
+        vevent(f"session-{session.pk}@{settings.SITE_DOMAIN}", "Moved", "DTSTART;VALUE=DATE:20300601",
+               "DTEND;VALUE=DATE:20300602", f"RELATED-TO:meeting-{public.pk}@{settings.SITE_DOMAIN}"),
+    ).encode()  # fmt: skip
+
+    result = import_calendar(data=feed, series=public.series, user=data_entry_user)
+
+    session.refresh_from_db()
+    assert session.meeting_id == quiet.pk
+    assert any("Only an editor may publish" in line for line in result.not_applied)
+
+
+def test_document_history_is_hidden_while_its_session_was_confidential(data_entry_client):
+    meeting = MeetingFactory(access=Access.RESTRICTED)
+    secret = SessionFactory(meeting=meeting, access=Access.CONFIDENTIAL)
+    document = DocumentFactory(meeting=meeting, session=secret, title="SECRET DRAFT TITLE")
+    document.session, document.title = None, "Declaration"
+    document.save()
+
+    page = data_entry_client.get(f"/admin/events/outcomedocument/{document.pk}/history/").content.decode()
+
+    assert "Declaration" in page
+    assert "SECRET DRAFT TITLE" not in page
+
+
+def test_admin_related_meetings_lists_only_parts_the_user_may_see(data_entry_client):
+    summit = MeetingFactory(access=Access.RESTRICTED)
+    MeetingFactory(parent=summit, title="Open ministers' meeting", access=Access.RESTRICTED)
+    MeetingFactory(parent=summit, title="Hidden retreat", access=Access.CONFIDENTIAL)
+
+    page = data_entry_client.get(f"/admin/events/meeting/{summit.pk}/change/").content.decode()
+
+    assert "Open ministers&#x27; meeting" in page
+    assert "Hidden retreat" not in page
+
+
+def test_spreadsheet_export_blanks_a_hidden_parent_and_importing_the_sheet_keeps_it(data_entry_client, data_entry_user):
+    hidden = MeetingFactory(slug="hidden-summit", access=Access.CONFIDENTIAL)
+    part = MeetingFactory(slug="side", parent=hidden, access=Access.RESTRICTED)
+
+    response = data_entry_client.post(
+        "/admin/events/meeting/export/",
+        {"format": "0", "resource": "0", **{f"meetingresource_{f}": "on" for f in MeetingResource._meta.fields}},
+    )
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(row["slug"], row["parent"]) for row in rows] == [("side", "")]
+
+    result = MeetingResource(user=data_entry_user).import_data(dataset(response.content.decode("utf-8-sig")),
+                                                              user=data_entry_user)  # fmt: skip
+    assert not result.has_validation_errors()
+    part.refresh_from_db()
+    assert part.parent_id == hidden.pk
+
+
+def test_duplicate_as_next_edition_copies_only_the_sessions_the_clerk_may_see(data_entry_client):
+    meeting = MeetingFactory(ordinal=32, access=Access.RESTRICTED)
+    SessionFactory(meeting=meeting, title="Plenary", access=Access.RESTRICTED)
+    SessionFactory(meeting=meeting, title="Heads' retreat", access=Access.CONFIDENTIAL)
+
+    data_entry_client.post(
+        "/admin/events/meeting/",
+        {"action": "duplicate_as_next_edition", "_selected_action": [meeting.pk], "apply": "1", "shift_days": "7"},
+    )
+
+    copy = Meeting.objects.get(series=meeting.series, ordinal=33)
+    assert list(copy.sessions.values_list("title", flat=True)) == ["Plenary"]
+
+
+def test_export_calendar_as_a_viewer_lists_only_the_delegates_sessions_they_may_see(viewer_user):
+    meeting = MeetingFactory(slug="summit", access=Access.RESTRICTED)
+    shown = SessionFactory(meeting=meeting, access=Access.RESTRICTED)
+    hidden = SessionFactory(meeting=meeting, access=Access.CONFIDENTIAL)
+    member = DelegationMemberFactory(delegation=DelegationFactory(meeting=meeting))
+    member.sessions.set([shown, hidden])
+
+    out = io.StringIO()
+    call_command("export_calendar", format="json", user="viewer", stdout=out)
+
+    [exported] = json.loads(out.getvalue())["meetings"]
+    assert exported["delegations"][0]["members"][0]["sessions"] == [shown.pk]

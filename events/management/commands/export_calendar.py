@@ -25,7 +25,7 @@ from django.utils import timezone
 from events import access, ical, ical_assembly
 from events.feeds import documents_loader
 from events.management.acting import acting_user, add_user_argument
-from events.models import Access, Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session, Venue
+from events.models import Delegation, DelegationMember, Meeting, OutcomeDocument, Series, Session, Venue
 from events.text import spreadsheet_cell
 
 FORMAT_VERSION = 1
@@ -147,7 +147,9 @@ def seen_by(queryset, user):
 
 def meetings_for_export(*, user=None):
     sessions = Session.objects.select_related("venue", "meeting").order_by("starts_on", "start", "title", "pk")
-    members = DelegationMember.objects.select_related("person").prefetch_related("sessions")
+    # A delegate's sessions are listed by id: only those the reader may see, like the meeting's own.
+    member_sessions = Prefetch("sessions", queryset=seen_by(Session.objects.only("pk"), user))
+    members = DelegationMember.objects.select_related("person").prefetch_related(member_sessions)
     documents = OutcomeDocument.objects.order_by("kind", "title", "pk")
     return seen_by(
         Meeting.objects.select_related("series", "venue", "parent")
@@ -222,7 +224,7 @@ def export_csv(*, user=None):
 def export_ics(*, user=None):
     sessions = seen_by(Session.objects.all(), user)
     meetings = seen_by(Meeting.objects.filter(~Exists(Session.objects.filter(meeting=OuterRef("pk")))), user)
-    levels = [Access.PUBLIC, Access.RESTRICTED, Access.CONFIDENTIAL] if user is None else access.visible_levels(user)
+    levels = list(access.LEVELS) if user is None else access.visible_levels(user)
     private = user is None or access.sees_join_details(user)
     ctx = ical.FeedContext(domain=settings.SITE_DOMAIN, base_url=f"https://{settings.SITE_DOMAIN}", private=private)
     meta = ical.CalendarMeta(name=f"{settings.SITE_NAME} (full export)")
