@@ -42,11 +42,12 @@ from .models import (
     Session,
 )
 
-FILTER_PARAMS = ("series", "country", "mode", "status", "from", "to", "q")
+# The list's own filters, so a feed link made from a filtered list selects what the list shows.
+FILTER_PARAMS = tuple(MeetingFilter.base_filters)
 # A closed-session listing shows only its time, so only facets that reveal
 # nothing more may select it: its own dates and status, and its meeting's facets.
 STUB_SESSION_PARAMS = ("from", "to", "status")
-STUB_MEETING_PARAMS = ("series", "country", "mode", "q")
+STUB_MEETING_PARAMS = ("series", "country", "mode", "year", "q")
 TRUE_VALUES, FALSE_VALUES = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
 # Personal feeds are polled every few hours; recording each poll would be a write per request.
 LAST_USED_RESOLUTION = dt.timedelta(hours=1)

@@ -16,15 +16,13 @@ import contextvars
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
-import pathlib
 import re
 
 import icalendar
-from django.conf import settings
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
 
+from . import caching
 from .models import Access, Mode, OutcomeDocument, SessionKind, Status
 from .text import printable
 
@@ -33,20 +31,10 @@ FORMAT_VERSION = 1
 PRODID = "-//ASCN Events//Calendar feeds//EN"
 
 
-def _code_version():
-    """FORMAT_VERSION plus a digest of this module and the compiled translations.
-
-    Cached pieces, whole feeds and ETags carry it, so a deployment that changes
-    how events are written never serves text from the code before it.
-    """
-    digest = hashlib.sha256(pathlib.Path(__file__).read_bytes())
-    for locale_dir in settings.LOCALE_PATHS:
-        for catalogue in sorted(pathlib.Path(locale_dir).glob("*/LC_MESSAGES/django.mo")):
-            digest.update(catalogue.read_bytes())
-    return f"{FORMAT_VERSION}.{digest.hexdigest()[:10]}"
-
-
-CODE_VERSION = _code_version()
+# Cached pieces, month chunks and ETags carry it. The digest is of all the app's code, templates and
+# translations (not this module alone): which rows a feed holds and how they are assembled live in
+# feeds.py and ical_assembly.py, and a deployment must never serve text from the code before it.
+CODE_VERSION = f"{FORMAT_VERSION}.{caching.CODE_VERSION}"
 CRLF = "\r\n"
 # Cached pieces only change when their key changes; let them age out slowly.
 PIECE_TIMEOUT = 60 * 60 * 24 * 30

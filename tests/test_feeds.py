@@ -331,6 +331,17 @@ def test_filters_apply_to_sessionless_meetings_like_the_planner_list(client):
     assert uids(client.get("/feeds/all.ics?status=scheduled")) == [muid(wanted)]
 
 
+def test_feed_link_of_a_list_filtered_by_year_selects_that_year(client):
+    this_year = MeetingFactory(title="Forum 2030", start_date=dt.date(2030, 5, 1), end_date=dt.date(2030, 5, 1))
+    start, end = timed(dt.date(2031, 5, 1), 9)
+    SessionFactory(
+        meeting=MeetingFactory(start_date=dt.date(2031, 5, 1), end_date=dt.date(2031, 5, 1)), start=start, end=end
+    )
+    page = client.get("/meetings/?year=2030").content.decode()
+    assert "/feeds/all.ics?year=2030" in page
+    assert uids(client.get("/feeds/all.ics?year=2030")) == [muid(this_year)]
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [

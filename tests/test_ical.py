@@ -174,3 +174,20 @@ def test_calendar_header_escapes_names_and_sets_rfc7986_properties():
     calendar = icalendar.Calendar.from_ical(text)
     assert calendar.errors == []
     assert str(calendar["DESCRIPTION"]) == "Line one\nline two"
+
+
+def test_code_version_changes_when_feed_assembly_changes_not_only_this_module(monkeypatch):
+    """Feeds, chunks and ETags carry CODE_VERSION: a deployment changing how feeds are assembled (ical_assembly.py,
+    feeds.py) must not serve text from before it."""
+    import pathlib
+
+    from events import caching
+
+    assert f"{ical.FORMAT_VERSION}.{caching.CODE_VERSION}" == ical.CODE_VERSION
+    real = pathlib.Path.read_bytes
+    for changed in ("ical_assembly.py", "feeds.py"):
+        monkeypatch.setattr(pathlib.Path, "read_bytes", lambda path, real=real, changed=changed: real(path) + (
+            b"# changed" if path.name == changed else b""))  # fmt: skip
+        assert caching._code_version() != caching.CODE_VERSION
+    monkeypatch.setattr(pathlib.Path, "read_bytes", real)
+    assert caching._code_version() == caching.CODE_VERSION
