@@ -36,7 +36,7 @@ from django.utils.translation import gettext
 from django_tasks import task
 from simple_history.signals import post_create_historical_record
 
-from . import history, times
+from . import access, history, times
 from .access import visible_levels
 from .follows import Alert, AlertProfile, Cadence, Change, DeliveryStatus, Follow, WebhookDelivery
 from .models import Access, Delegation, Meeting, OutcomeDocument, Session
@@ -237,6 +237,8 @@ def describe(context, *, user, levels, zone_name):
     if kind == "changed":
         shown = set(context.field_changes())
         hidden = {f.name for f in model._meta.concrete_fields} - shown
+        if not access.sees_join_details(user):
+            hidden |= set(access.JOIN_FIELDS)
         changes = history._diff(record, context.previous, model=model, hidden=hidden, labels=labels, zone=zone)
     if context.what == "meeting":
         when = times.format_date_span(record.start_date, record.end_date)

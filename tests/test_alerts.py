@@ -97,6 +97,21 @@ def test_session_times_in_follower_zone_and_join_details(smtp_server, run_tasks,
     assert f"/meetings/summit-2030/#session-{session.pk}" in text
 
 
+def test_join_details_are_described_only_to_whom_the_policy_gives_them(summit, planner):
+    """describe() asks access.sees_join_details like every other door (today every follower is signed in)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    session = SessionFactory(meeting=summit, mode=Mode.IN_PERSON)
+    follow(planner, meeting=summit)  # so the change is captured
+    save_changes(session, mode=Mode.HYBRID, join_url="https://meet.example.org/plenary")
+    context = alerts.load_context(Change.objects.get(what="session", object_id=session.pk, meeting_ref=summit.pk))
+    labels = {
+        str(who): [c.label for c in alerts.describe(context, user=who, levels=["public"], zone_name="").changes]
+        for who in (planner, AnonymousUser())
+    }
+    assert labels == {"planner": ["format", "join link"], "AnonymousUser": ["format"]}
+
+
 def test_session_times_default_to_the_venue_zone(smtp_server, run_tasks, planner, summit):
     start, end = timed(summit.start_date, 9)
     session = SessionFactory(meeting=summit, title="Plenary", start=start, end=end)
@@ -192,7 +207,7 @@ def test_one_email_per_follower_even_when_two_follows_match(smtp_server, run_tas
 
 def test_policy_filters_per_role(smtp_server, run_tasks, summit):
     public = UserFactory(username="public", email="public@example.org")
-    staff = StaffFactory(username="editor", email="editor@example.org")
+    staff = StaffFactory(username="editor", email="editor@example.org", role="Data entry")
     for user in (public, staff):
         follow(user, meeting=summit)
     closed = SessionFactory(meeting=summit, title="Closed retreat", access=Access.RESTRICTED)
@@ -202,6 +217,8 @@ def test_policy_filters_per_role(smtp_server, run_tasks, summit):
     run_tasks()
     assert [m["To"] for m in smtp_server.messages] == ["editor@example.org"] * 2
     assert all("Closed retreat" not in text_of(m) for m in smtp_server.messages if m["To"] == "public@example.org")
+    # Not only no email: nothing was queued for the public follower, by email or otherwise.
+    assert (Alert.objects.filter(user=public).count(), Alert.objects.filter(user=staff).count()) == (0, 2)
 
 
 def test_policy_filters_per_role_and_level(smtp_server, run_tasks, role_users, summit):
@@ -214,10 +231,11 @@ def test_policy_filters_per_role_and_level(smtp_server, run_tasks, role_users, s
     SessionFactory(meeting=summit, title="Confidential dinner", access=Access.CONFIDENTIAL)
     SessionFactory(meeting=summit, title="Open plenary")
     run_tasks()
-    told = {
-        m["To"].split("@")[0]: {t for t in ("Restricted", "Confidential", "Open") if t in text_of(m)}
-        for m in smtp_server.messages
-    }
+    told = {}
+    for m in smtp_server.messages:  # every email a follower got, so a leak in any of them shows
+        told.setdefault(m["To"].split("@")[0], set()).update(
+            t for t in ("Restricted", "Confidential", "Open") if t in text_of(m)
+        )
     assert told == {
         "planner": {"Open"},
         "viewer": {"Restricted", "Open"},
