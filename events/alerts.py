@@ -187,8 +187,6 @@ class AlertItem:
     zone: str
     changes: list
 
-    KIND_LABELS = {"added": "New", "changed": "Changed", "removed": "Removed"}
-
     @property
     def kind_label(self):
         return {"added": gettext("New"), "changed": gettext("Changed"), "removed": gettext("Removed")}[self.kind]

@@ -22,7 +22,6 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from . import access
 from .history import describe_changes_since
@@ -122,12 +121,6 @@ def stranded_session_errors(*, meeting):
         }
         for session in outside.select_related("venue", "meeting").order_by("starts_on", "pk")[:5]
     ]
-
-
-def current_user():
-    # ModelAdmin cannot hand the request to its form; simple-history's middleware keeps it per request.
-    request = getattr(HistoricalRecords.context, "request", None)
-    return getattr(request, "user", None)
 
 
 class PolicyFormMixin:
