@@ -374,3 +374,39 @@ def test_webhook_failures_are_retried_with_backoff(webhook_receiver, run_tasks, 
     delivery.refresh_from_db()
     assert (delivery.status, delivery.response_status) == ("sent", 204)
     assert len(webhook_receiver.requests) == 3
+
+
+def fan_out_queries(summit, followers):
+    """Queries the fan-out of one restricted session's change makes with `followers` Viewer followers."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(followers):
+        follow(StaffFactory(username=f"viewer-{summit.pk}-{n}", role="Viewer"), meeting=summit)
+    session = SessionFactory(meeting=summit, access=Access.RESTRICTED)
+    DBTaskResult.objects.all().delete()  # only this change's fan-out, run by hand below
+    change = Change.objects.get(what="session", object_id=session.pk)
+    with CaptureQueriesContext(connection) as queries:
+        written = alerts.fan_out.call(change.pk)
+    assert written == followers
+    return len(queries)
+
+
+def test_fan_out_query_count_does_not_grow_with_followers_who_need_their_levels_checked(db):
+    one = fan_out_queries(MeetingFactory(slug="one"), 1)
+    twenty = fan_out_queries(MeetingFactory(slug="twenty"), 20)
+    assert twenty == one
+
+
+def test_levels_of_many_users_are_those_of_each_role_and_the_superuser(role_users):
+    from django.contrib.auth.models import Permission
+
+    from events import access
+    from tests.factories import SuperuserFactory
+
+    direct = UserFactory(username="direct")
+    direct.user_permissions.add(Permission.objects.get(codename="view_confidential"))
+    inactive = StaffFactory(username="gone", role="Editor", is_active=False)
+    users = [u for u in role_users.values() if u is not None] + [direct, inactive, SuperuserFactory(username="root")]
+    assert access.visible_levels_of(users) == {user.pk: access.visible_levels(user) for user in users}
+    assert access.visible_levels_of([direct])[direct.pk] == ["public", "confidential"]
